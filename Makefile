@@ -1,0 +1,76 @@
+# medsite: `make run` starts the site, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run install migrate content demo-accounts test test-fast lint format migrations-check bench serve collectstatic clean chromium
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+content: migrate
+	$(PY) manage.py import_monographs content/
+
+demo-accounts: migrate
+	$(PY) manage.py create_demo_accounts
+
+## Development server on http://127.0.0.1:8000 (SQLite unless DATABASE_URL is set).
+run: content demo-accounts
+	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## Debian's Chromium for the browser tests (installed when missing and we are root).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
+	      || echo "Could not install chromium: the browser tests will be skipped."; \
+	  else \
+	    echo "chromium is not installed (apt-get install chromium): the browser tests will be skipped."; \
+	  fi; \
+	fi
+
+migrations-check: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+## The whole suite: migrations check, then pytest (browser tests included).
+test: install chromium migrations-check
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Everything but the real-browser tests.
+test-fast: install migrations-check
+	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(PY) benchmarks/run.py
+
+collectstatic: install
+	$(PY) manage.py collectstatic --noinput
+
+## Production-style: gunicorn + whitenoise. Needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
+serve: install
+	DJANGO_DEBUG=0 $(PY) manage.py collectstatic --noinput
+	DJANGO_DEBUG=0 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=0 $(VENV)/bin/gunicorn medsite.wsgi --bind $(HOST):$(PORT) --workers 3 --access-logfile -
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

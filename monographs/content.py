@@ -1,0 +1,198 @@
+"""The content of one monograph revision, as plain data.
+
+A revision stores this as a JSON snapshot (``Revision.content``). The seed-format parser
+(`sourcefile.py`), the admin edit form, the diff and the public pages all speak this one
+vocabulary:
+
+    {
+      "title": "Naltrexone",
+      "generic_name": "Naltrexone",
+      "other_names": ["Revia", "Vivitrol"],
+      "layout": "minimal-medicine",            # front-matter layout, kept for export
+      "sections": [                             # in the order of the source
+        {"key": "usage", "heading": "Usage", "body": "<markdown>"},
+        {"key": "faqs", "heading": "FAQs", "body": "<markdown>",
+         "faqs": [{"question": "...", "answer": "..."}]},   # derived from body, FAQ section only
+        {"key": "interactions", "heading": "Interactions", "body": "<markdown>"},
+      ],
+      "disclaimer": "<markdown>",               # the monograph's own disclaimer, may be ""
+    }
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.text import slugify
+
+# Standard section keys, in the order a new monograph offers them.
+STANDARD_SECTIONS: list[tuple[str, str]] = [
+    ("usage", "Usage"),
+    ("dosage", "Dosage"),
+    ("side_effects", "Side Effects"),
+    ("how_it_works", "How it Works"),
+    ("precautions", "Precautions"),
+    ("faqs", "FAQs"),
+]
+STANDARD_KEYS = {key for key, _ in STANDARD_SECTIONS}
+STANDARD_HEADINGS = dict(STANDARD_SECTIONS)
+
+# Headings (lower-cased, punctuation dropped) that mean a standard section.
+_HEADING_ALIASES = {
+    "usage": "usage",
+    "uses": "usage",
+    "use": "usage",
+    "what it is used for": "usage",
+    "indications": "usage",
+    "dosage": "dosage",
+    "dose": "dosage",
+    "doses": "dosage",
+    "dosing": "dosage",
+    "dosage and administration": "dosage",
+    "side effects": "side_effects",
+    "side effect": "side_effects",
+    "adverse effects": "side_effects",
+    "how it works": "how_it_works",
+    "mechanism of action": "how_it_works",
+    "mechanism": "how_it_works",
+    "precautions": "precautions",
+    "warnings and precautions": "precautions",
+    "faqs": "faqs",
+    "faq": "faqs",
+    "frequently asked questions": "faqs",
+}
+
+
+def normalise_heading(heading: str) -> str:
+    text = unicodedata.normalize("NFKC", heading).lower()
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(text.split())
+
+
+def section_key(heading: str, taken: set[str] | None = None) -> str:
+    """The key of a section heading: a standard key, or a slug unique within ``taken``."""
+    taken = taken or set()
+    key = _HEADING_ALIASES.get(normalise_heading(heading))
+    if key is None:
+        key = slugify(heading).replace("-", "_") or "section"
+        if key in STANDARD_KEYS:  # e.g. a heading literally "usage-notes" never collides
+            key = f"extra_{key}"
+    base, n = key, 2
+    while key in taken:
+        key = f"{base}_{n}"
+        n += 1
+    return key
+
+
+_FAQ_ITEM = re.compile(
+    r"^\s*[*+-]\s+\*\*\s*Q\s*:\s*(?P<q>.+?)\s*\*\*\s*(?:A\s*:\s*)?(?P<a>.*)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class FAQ:
+    question: str
+    answer: str
+
+
+def parse_faqs(body: str) -> list[FAQ]:
+    """Question/answer pairs from a FAQ section written as ``* **Q: ...?** A: ...`` items.
+
+    An item's continuation lines (indented) belong to its answer. Text that is not such an
+    item is ignored here; it stays in the section body and is still shown.
+    """
+    items: list[FAQ] = []
+    current: FAQ | None = None
+    for line in body.splitlines():
+        match = _FAQ_ITEM.match(line)
+        if match:
+            current = FAQ(question=match["q"].strip(), answer=match["a"].strip())
+            items.append(current)
+        elif current is not None and line.startswith((" ", "\t")) and line.strip():
+            current.answer = f"{current.answer} {line.strip()}".strip()
+        elif not line.strip():
+            continue
+        else:
+            current = None
+    return items
+
+
+@dataclass
+class Section:
+    key: str
+    heading: str
+    body: str
+
+    @property
+    def is_standard(self) -> bool:
+        return self.key in STANDARD_KEYS
+
+    @property
+    def faqs(self) -> list[FAQ]:
+        return parse_faqs(self.body) if self.key == "faqs" else []
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"key": self.key, "heading": self.heading, "body": self.body}
+        if self.key == "faqs":
+            data["faqs"] = [{"question": f.question, "answer": f.answer} for f in self.faqs]
+        return data
+
+
+@dataclass
+class MonographContent:
+    title: str
+    generic_name: str = ""
+    other_names: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    disclaimer: str = ""
+    layout: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "generic_name": self.generic_name,
+            "other_names": list(self.other_names),
+            "layout": self.layout,
+            "sections": [s.as_dict() for s in self.sections],
+            "disclaimer": self.disclaimer,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MonographContent:
+        return cls(
+            title=data.get("title", ""),
+            generic_name=data.get("generic_name", ""),
+            other_names=list(data.get("other_names", [])),
+            layout=data.get("layout", ""),
+            sections=[
+                Section(key=s["key"], heading=s["heading"], body=s.get("body", ""))
+                for s in data.get("sections", [])
+            ],
+            disclaimer=data.get("disclaimer", ""),
+        )
+
+    def section(self, key: str) -> Section | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+    @property
+    def faqs(self) -> list[FAQ]:
+        section = self.section("faqs")
+        return section.faqs if section else []
+
+    def hash(self) -> str:
+        return content_hash(self.as_dict())
+
+
+def canonical_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a content dict: equal content, equal hash."""
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()

@@ -1,0 +1,334 @@
+"""medsite's content model.
+
+- ``Monograph``: identity (slug) plus pointers to its live and latest revisions, and the
+  denormalised public fields of the live revision (title, names, dates) for listing and
+  search. Only ``workflow.py`` changes any of it.
+- ``Revision``: append-only JSON snapshot of the whole monograph (see ``content.py``).
+  A published revision also stores its sanitized HTML and the disclaimer it went out with.
+- ``ReviewDecision``: a moderator's approve / request-changes, bound to a content hash.
+- ``DisclaimerVersion``: versioned disclaimer texts (site-wide default, or one monograph's).
+- ``AuditEntry``: append-only log of every workflow action.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from .content import MonographContent
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete an append-only row."""
+
+
+class MonographQuerySet(models.QuerySet):
+    def published(self) -> MonographQuerySet:
+        """The one public filter: monographs with a live revision that are not withdrawn."""
+        return self.filter(live_revision__isnull=False, withdrawn_at__isnull=True)
+
+    def overdue_for_review(self, today: Any = None) -> MonographQuerySet:
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        return self.published().filter(next_review_due__lt=today)
+
+
+class Monograph(models.Model):
+    slug = models.SlugField(max_length=200, unique=True)
+    # Working title/names: from the latest revision (staff lists). The public ones below
+    # come from the live revision and change only on publish.
+    title = models.CharField(max_length=200)
+    generic_name = models.CharField(max_length=200, blank=True)
+    other_names = models.JSONField(default=list, blank=True)
+    sort_title = models.CharField(max_length=200, db_index=True, editable=False, default="")
+    # Plain text of the live revision for search (names weighted above text on PostgreSQL).
+    search_names = models.TextField(blank=True, editable=False, default="")
+    search_text = models.TextField(blank=True, editable=False, default="")
+
+    live_revision = models.OneToOneField(
+        "Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    latest_revision = models.OneToOneField(
+        "Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    first_published_at = models.DateTimeField(null=True, blank=True)
+    last_published_at = models.DateTimeField(null=True, blank=True)
+
+    # Clinical review dates; editorial (typo) publications leave them alone.
+    last_reviewed_at = models.DateField(null=True, blank=True)
+    last_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    next_review_due = models.DateField(null=True, blank=True)
+
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True)
+
+    objects = MonographQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sort_title", "slug"]
+        permissions = [
+            ("review_monograph", "Can review, approve and publish revisions"),
+            ("withdraw_monograph", "Can withdraw and restore monographs"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.slug
+
+    def get_absolute_url(self) -> str:
+        return reverse("monographs:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.live_revision_id is not None and self.withdrawn_at is None
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+class RevisionQuerySet(models.QuerySet):
+    def published(self) -> RevisionQuerySet:
+        """Revisions that went out to the public at some point (live or since replaced)."""
+        return self.filter(published_at__isnull=False)
+
+    def in_review(self) -> RevisionQuerySet:
+        return self.filter(status=Revision.Status.IN_REVIEW)
+
+
+class Revision(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        PUBLISHED = "published", "Published"  # the live revision
+        SUPERSEDED = "superseded", "Superseded"  # replaced by a later revision
+
+    class Source(models.TextChoices):
+        EDIT = "edit", "Edited in the admin"
+        IMPORT = "import", "Imported from a file"
+        REVERT = "revert", "Reverted to an earlier revision"
+
+    monograph = models.ForeignKey(Monograph, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.EDIT)
+
+    content = models.JSONField()
+    content_hash = models.CharField(max_length=64, db_index=True)
+    change_summary = models.CharField(max_length=500)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="authored_revisions",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    based_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reverted_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # True when the editor started from a revision that was no longer the latest.
+    is_conflict = models.BooleanField(default=False)
+    import_filename = models.CharField(max_length=500, blank=True)
+
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # An editorial publication (typo fix) does not reset the clinical review date.
+    is_editorial = models.BooleanField(default=False)
+    # Filled once, when published: sanitized HTML of the sections and of the disclaimer.
+    rendered_html = models.TextField(blank=True, editable=False)
+    disclaimer_version = models.ForeignKey(
+        "DisclaimerVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="publications",
+    )
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["monograph", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["monograph", "number"], name="revision_unique_number_per_monograph"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="revision_published_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.monograph} #{self.number} ({self.get_status_display()})"
+
+    @property
+    def data(self) -> MonographContent:
+        return MonographContent.from_dict(self.content)
+
+    def get_preview_url(self) -> str:
+        return reverse(
+            "monographs:preview", kwargs={"slug": self.monograph.slug, "number": self.number}
+        )
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("Revisions are never deleted.")
+
+
+class ReviewDecision(models.Model):
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved and published"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="decisions")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_decisions"
+    )
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    comment = models.TextField(blank=True)
+    content_hash = models.CharField(max_length=64)
+    is_editorial = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decision="changes_requested") | ~Q(comment=""),
+                name="review_changes_requested_needs_comment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()}: {self.revision}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("Review decisions are never deleted.")
+
+
+class DisclaimerVersion(models.Model):
+    """One version of a disclaimer text. ``monograph`` is null for the site-wide default."""
+
+    monograph = models.ForeignKey(
+        Monograph,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="disclaimer_versions",
+    )
+    number = models.PositiveIntegerField()
+    text = models.TextField()
+    change_summary = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["monograph_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number"],
+                condition=Q(monograph__isnull=True),
+                name="disclaimer_unique_site_number",
+            ),
+            models.UniqueConstraint(
+                fields=["monograph", "number"],
+                condition=Q(monograph__isnull=False),
+                name="disclaimer_unique_monograph_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.monograph.title if self.monograph_id else "Site-wide"
+        return f"{scope} disclaimer v{self.number}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("Disclaimer versions are never deleted.")
+
+
+class AuditEntry(models.Model):
+    class Action(models.TextChoices):
+        IMPORT = "import", "Imported"
+        CREATE = "create", "Created"
+        SAVE = "save", "Saved draft"
+        SUBMIT = "submit", "Submitted for review"
+        APPROVE = "approve", "Approved and published"
+        REQUEST_CHANGES = "request_changes", "Requested changes"
+        REVERT = "revert", "Reverted"
+        WITHDRAW = "withdraw", "Withdrawn"
+        RESTORE = "restore", "Restored"
+        DISCLAIMER_CHANGE = "disclaimer_change", "Changed disclaimer"
+        REVIEW_DUE_CHANGE = "review_due_change", "Changed next review date"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_entries",
+        help_text="Empty for operator commands such as import_monographs.",
+    )
+    action = models.CharField(max_length=30, choices=Action.choices, db_index=True)
+    monograph = models.ForeignKey(
+        Monograph, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_entries"
+    )
+    revision = models.ForeignKey(
+        Revision, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_entries"
+    )
+    disclaimer_version = models.ForeignKey(
+        DisclaimerVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_state = models.CharField(max_length=30, blank=True)
+    to_state = models.CharField(max_length=30, blank=True)
+    message = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError("Audit entries are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("Audit entries are never deleted.")

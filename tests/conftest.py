@@ -1,0 +1,58 @@
+"""Shared fixtures: the demo roles, the seed file. Area-specific fixtures live in their
+own test modules (or tests/<area>_helpers.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_PATH = ROOT / "content" / "naltrexone.md"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _make_user(django_user_model, username: str, group: str | None = None, **extra):
+    user = django_user_model.objects.create_user(
+        username=username,
+        password="pw-" + username,
+        email=f"{username}@example.org",
+        first_name=username.capitalize(),
+        last_name="Tester",
+        is_staff=True,
+        **extra,
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def editor(django_user_model):
+    return _make_user(django_user_model, "editor1", "Editors")
+
+
+@pytest.fixture
+def editor2(django_user_model):
+    return _make_user(django_user_model, "editor2", "Editors")
+
+
+@pytest.fixture
+def moderator(django_user_model):
+    return _make_user(django_user_model, "moderator1", "Moderators")
+
+
+@pytest.fixture
+def moderator2(django_user_model):
+    return _make_user(django_user_model, "moderator2", "Moderators")
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return _make_user(django_user_model, "root1", None, is_superuser=True)
+
+
+@pytest.fixture
+def seed_text() -> str:
+    return SEED_PATH.read_text(encoding="utf-8")
