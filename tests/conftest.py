@@ -3,6 +3,7 @@ own test modules (or tests/<area>_helpers.py)."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,17 @@ SEED_PATH = ROOT / "content" / "naltrexone.md"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+def ensure_groups() -> None:
+    """Recreate the Editors/Moderators groups: transactional tests flush migration data."""
+    from django.apps import apps
+
+    migration = importlib.import_module("monographs.migrations.0002_editors_and_moderators_groups")
+    migration.create_groups(apps, None)
+
+
 def _make_user(django_user_model, username: str, group: str | None = None, **extra):
+    if group and not Group.objects.filter(name=group).exists():
+        ensure_groups()
     user = django_user_model.objects.create_user(
         username=username,
         password="pw-" + username,
