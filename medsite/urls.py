@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -11,3 +13,7 @@ handler400 = "monographs.views.bad_request"
 handler403 = "monographs.views.permission_denied"
 handler404 = "monographs.views.page_not_found"
 handler500 = "monographs.views.server_error"
+
+if settings.DEBUG:
+    # Editors' uploaded images in development; production serves MEDIA_ROOT from the web server.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,8 +1,10 @@
-"""Public URLs (thin views in views.py). Names are a contract: templates and tests use them."""
+"""Public URLs. Names are a contract: templates, tests and other modules use them."""
 
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import views
+from . import search_views, seo_views, views
+from .sitemaps import SITEMAPS
 
 app_name = "monographs"
 
@@ -16,5 +18,7 @@ urlpatterns = [
         views.revision_preview,
         name="preview",
     ),
-    path("search/", views.search, name="search"),
+    path("search/", search_views.search, name="search"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", seo_views.robots_txt, name="robots_txt"),
 ]

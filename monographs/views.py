@@ -23,10 +23,6 @@ def revision_preview(request, slug, number):
     raise Http404
 
 
-def search(request):
-    return HttpResponse("search")
-
-
 def bad_request(request, exception=None):
     return HttpResponse("Bad request", status=400)
 
