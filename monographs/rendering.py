@@ -1,7 +1,307 @@
-"""PLACEHOLDER: Markdown -> sanitized HTML (replaced by the rendering work)."""
+"""Markdown -> sanitized HTML, in one place (public pages, admin diff, markdownx preview).
 
-import html
+Markdown is rendered with python-markdown (tables, sane lists, fenced code) and whatever it
+emits, including any raw HTML an editor typed, goes through nh3 with an explicit allow-list.
+Python-markdown does not sanitize, so nh3 is the security boundary: every public function
+here returns either sanitized HTML or plain text, never raw Markdown output.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import markdown
+import nh3
+from django.conf import settings
+from markdown.extensions.tables import TableExtension
+
+__all__ = ["render_markdown", "render_inline", "markdown_to_text", "normalize_list_indentation"]
+
+# --- the allow-list -------------------------------------------------------------------------------
+# h1 is accepted from Markdown only so it can be demoted afterwards (see _shift_headings): the page
+# owns the single h1, so rendered content never contains one.
+_BLOCK_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "table", "thead",
+    "tbody", "tr", "th", "td", "pre", "blockquote", "dl", "dt", "dd", "img",
+}  # fmt: skip
+_INLINE_TAGS = {"strong", "em", "b", "i", "a", "code", "sup", "sub", "abbr", "mark", "br"}
+_ALLOWED_TAGS = _BLOCK_TAGS | _INLINE_TAGS
+
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "abbr": {"title"},
+    "ol": {"start"},
+}
+# Table alignment as an attribute with a fixed set of values: no `style` attribute anywhere.
+_ALIGN_VALUES = {"align": {"left", "center", "right"}}
+_TAG_ATTRIBUTE_VALUES = {"th": _ALIGN_VALUES, "td": _ALIGN_VALUES}
+
+# Tags whose *content* is dropped too (their text is script, CSS or markup noise, never prose).
+_CLEAN_CONTENT_TAGS = {
+    "script", "style", "iframe", "object", "embed", "svg", "math", "template", "noscript",
+    "textarea", "select", "title", "noembed", "noframes", "xmp", "frameset", "applet",
+}  # fmt: skip
+
+_URL_SCHEMES = {"http", "https", "mailto", "tel"}
+_IMG_SCHEMES = {"https"}
 
 
-def render_markdown(text: str) -> str:
-    return "<pre>" + html.escape(text) + "</pre>"
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    """Images may only come from https or our own MEDIA_URL (no tracking pixels over http,
+    no data: URLs, no arbitrary paths on this site)."""
+    if attribute in ("href", "src") and _has_script_scheme(value):
+        return None
+    if tag == "img" and attribute == "src":
+        return value if _is_allowed_image_src(value) else None
+    if tag == "ol" and attribute == "start":
+        return value if value.isdigit() and len(value) < 7 else None
+    return value
+
+
+_SCRIPT_SCHEME_RE = re.compile(r"^(?:javascript|vbscript|data|livescript|mocha):", re.IGNORECASE)
+_INVISIBLE_RE = re.compile(
+    r"[\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]+"
+)
+
+
+def _has_script_scheme(value: str) -> bool:
+    # Belt and braces on top of nh3's scheme allow-list: "java script:" is harmless to browsers
+    # today, but nothing that spells a script scheme once blanks and controls are removed is kept.
+    return bool(_SCRIPT_SCHEME_RE.match(_INVISIBLE_RE.sub("", value)))
+
+
+def _is_allowed_image_src(value: str) -> bool:
+    src = value.strip()
+    try:
+        parts = urlsplit(src)
+    except ValueError:
+        return False
+    if parts.scheme:
+        return parts.scheme.lower() in _IMG_SCHEMES and bool(parts.netloc)
+    media_url = str(settings.MEDIA_URL or "")
+    # Protocol-relative URLs ("//host/x") are someone else's host: only a path under MEDIA_URL.
+    return (
+        bool(media_url)
+        and src.startswith(media_url)
+        and not src.startswith("//")
+        and ".." not in src
+    )
+
+
+_CLEANER = nh3.Cleaner(
+    tags=_ALLOWED_TAGS,
+    clean_content_tags=_CLEAN_CONTENT_TAGS,
+    attributes=_ALLOWED_ATTRIBUTES,
+    tag_attribute_values=_TAG_ATTRIBUTE_VALUES,
+    attribute_filter=_attribute_filter,
+    url_schemes=_URL_SCHEMES,
+    strip_comments=True,
+    link_rel="noopener noreferrer",
+)
+_INLINE_CLEANER = nh3.Cleaner(
+    tags=_INLINE_TAGS,
+    clean_content_tags=_CLEAN_CONTENT_TAGS,
+    attributes={"a": {"href", "title"}, "abbr": {"title"}},
+    attribute_filter=_attribute_filter,
+    url_schemes=_URL_SCHEMES,
+    strip_comments=True,
+    link_rel="noopener noreferrer",
+)
+
+# --- Markdown ----------------------------------------------------------------------------------
+# Deliberately no attr_list / md_in_html / extra: no way to smuggle attributes through Markdown.
+_EXTENSIONS = [TableExtension(use_align_attribute=True), "sane_lists", "fenced_code"]
+
+# Markdown instances are not thread-safe but are reusable after reset(); one per thread.
+_local = threading.local()
+
+
+def _block_markdown() -> markdown.Markdown:
+    md = getattr(_local, "block", None)
+    if md is None:
+        md = _local.block = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+    md.reset()
+    return md
+
+
+def _inline_markdown() -> markdown.Markdown:
+    md = getattr(_local, "inline", None)
+    if md is None:
+        md = markdown.Markdown(output_format="html")
+        # Only paragraphs: a FAQ question such as "1. Can I drink?" or "# of doses" must stay
+        # inline text rather than become a list or a heading.
+        for name in [p.name for p in md.parser.blockprocessors._priority]:  # noqa: SLF001
+            if name != "paragraph":
+                md.parser.blockprocessors.deregister(name)
+        _local.inline = md
+    md.reset()
+    return md
+
+
+# --- list indentation --------------------------------------------------------------------------
+_LIST_ITEM_RE = re.compile(r"^( *)([*+-]|\d{1,9}[.)])( +|$)")
+_FENCE_RE = re.compile(r"^ *(`{3,}|~{3,})")
+
+
+def normalize_list_indentation(text: str) -> str:
+    """Re-indent nested lists to python-markdown's 4 spaces per level.
+
+    Editors (and the bundled files) often nest with 2 spaces, which python-markdown flattens into
+    one list. A list item is a child of the item above it when its marker is indented further,
+    whatever the amount; its continuation lines move with it. Fenced code blocks and indented
+    code blocks outside lists are left byte for byte.
+    """
+    lines = text.expandtabs(4).split("\n")
+    out: list[str] = []
+    # Open list items: (source column of the marker, source column of the content).
+    stack: list[tuple[int, int]] = []
+    fence: str | None = None
+    after_blank = True  # start of text counts as a paragraph boundary
+    previous_was_paragraph = False
+
+    for line in lines:
+        if fence is not None:
+            out.append(line)
+            if line.strip().startswith(fence) and line.strip().strip(fence[0]) == "":
+                fence = None
+            continue
+
+        if not line.strip():
+            out.append(line)
+            after_blank = True
+            previous_was_paragraph = False
+            continue
+
+        indent = len(line) - len(line.lstrip(" "))
+        fence_match = _FENCE_RE.match(line)
+        if fence_match and (not stack or indent < 4):
+            if after_blank and indent < 4:
+                stack.clear()
+            fence = fence_match.group(1)
+            out.append(line)
+            after_blank = False
+            previous_was_paragraph = False
+            continue
+
+        item = _LIST_ITEM_RE.match(line)
+        if item and (stack or indent < 4):
+            while stack and indent < stack[-1][0]:
+                stack.pop()
+            if stack and indent == stack[-1][0]:
+                stack.pop()  # a sibling replaces the item at its level
+            depth = len(stack)
+            content_col = indent + len(item.group(2)) + len(item.group(3))
+            stack.append((indent, content_col))
+            if depth == 0 and previous_was_paragraph:
+                # Like CommonMark, a list may start right after a paragraph line.
+                out.append("")
+            out.append(" " * (4 * depth) + line[indent:])
+            after_blank = False
+            previous_was_paragraph = False
+            continue
+
+        if stack:
+            if indent == 0:
+                if after_blank:
+                    stack.clear()  # a flush-left paragraph after a blank line ends the list
+                out.append(line)  # otherwise: lazy continuation of the item's paragraph
+            else:
+                while len(stack) > 1 and indent <= stack[-1][0]:
+                    stack.pop()
+                owner_depth = len(stack) - 1
+                extra = max(0, indent - stack[-1][1])
+                out.append(" " * (4 * (owner_depth + 1) + extra) + line.lstrip(" "))
+            after_blank = False
+            previous_was_paragraph = False
+            continue
+
+        out.append(line)
+        previous_was_paragraph = indent < 4 or not after_blank
+        after_blank = False
+    return "\n".join(out)
+
+
+# --- headings ----------------------------------------------------------------------------------
+_HEADING_TAG_RE = re.compile(r"<(/?)h([1-6])>")
+
+
+def _shift_headings(html: str, offset: int) -> str:
+    # Runs on sanitized output, where headings carry no attributes and literal "<" in text is
+    # escaped, so the pattern only meets real heading tags (raw-HTML headings included).
+    def replace(match: re.Match[str]) -> str:
+        level = min(6, max(2, int(match.group(2)) + offset))
+        return f"<{match.group(1)}h{level}>"
+
+    return _HEADING_TAG_RE.sub(replace, html)
+
+
+# --- public API --------------------------------------------------------------------------------
+def render_markdown(text: str, *, heading_offset: int = 0) -> str:
+    """Markdown -> sanitized HTML.
+
+    `heading_offset` demotes Markdown headings (2: `#` becomes h3); levels are capped at h6 and
+    never go above h2, so content never competes with the page's h1.
+    """
+    if not text or not text.strip():
+        return ""
+    try:
+        html = _block_markdown().convert(normalize_list_indentation(str(text)))
+    except RecursionError:
+        # Pathologically nested input (thousands of ">" or list levels): show it as text.
+        html = "<pre>" + nh3.clean_text(str(text)) + "</pre>"
+    return _shift_headings(_CLEANER.clean(html), max(0, int(heading_offset)))
+
+
+def render_inline(text: str) -> str:
+    """Inline Markdown (bold, emphasis, code, links) -> sanitized HTML without a wrapping <p>.
+
+    Line breaks and block syntax are flattened: the result always fits inside a heading or a
+    <summary>.
+    """
+    if not text or not text.strip():
+        return ""
+    flat = " ".join(str(text).split())
+    try:
+        html = _inline_markdown().convert(flat)
+    except RecursionError:
+        return nh3.clean_text(flat)
+    return _INLINE_CLEANER.clean(html).strip()
+
+
+class _TextExtractor(HTMLParser):
+    # Block boundaries become spaces so "<li>a</li><li>b</li>" reads "a b", not "ab".
+    _BREAKS = _BLOCK_TAGS
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._BREAKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._BREAKS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def markdown_to_text(text: str) -> str:
+    """Markdown -> plain text with whitespace collapsed (meta descriptions, snippets, JSON-LD).
+
+    The result is text, not HTML: entities are decoded, so callers must escape it for HTML
+    (Django templates do) or serialize it (json.dumps) as usual.
+    """
+    html = render_markdown(text)
+    if not html:
+        return ""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    return " ".join("".join(parser.parts).split())
