@@ -1,0 +1,215 @@
+"""django-markdownx's preview and image upload, locked down.
+
+Out of the box (markdownx 4.0.11) both views answer anonymous users, the preview renders whatever
+MARKDOWNX_MARKDOWNIFY_FUNCTION returns, and the upload trusts the browser's content type (SVG with
+script and HTML sent as image/gif get stored). These replacements keep markdownx's wire format
+(fields `content` and `image`, the CSRF token in the form data, `{"image_code": "![](url)"}` back)
+so its widget JavaScript works unchanged, and add:
+
+- staff users with `monographs.change_monograph` only (403 otherwise, anonymous included; never a
+  redirect to a login page the XHR would render as the preview);
+- the preview goes through monographs.rendering.render_markdown, with a size cap;
+- uploads are decided by the file's bytes: JPEG, PNG or WebP that Pillow opens, verifies and fully
+  decodes, under a byte cap and a pixel cap; they are re-encoded by Pillow (no metadata, no trailing
+  payload) and stored under a name the server chooses;
+- every malformed request gets a 400 with a message, never a 500.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .rendering import render_markdown
+
+logger = logging.getLogger(__name__)
+
+EDIT_PERMISSION = "monographs.change_monograph"
+# Monographs are a few tens of kB; half a megabyte of Markdown is a mistake or an attack.
+MAX_PREVIEW_BYTES = 500 * 1000
+# A pixel cap in addition to the byte cap: a small PNG can declare a gigapixel canvas.
+DEFAULT_MAX_PIXELS = 25_000_000
+
+# Pillow format -> (stored extension, save options). The stored format is always the real one.
+_FORMATS: dict[str, tuple[str, dict[str, Any]]] = {
+    "JPEG": ("jpg", {"quality": 90}),
+    "PNG": ("png", {}),
+    "WEBP": ("webp", {"quality": 90}),
+}
+
+# Errors raised while Django parses a request body we refuse to trust.
+_BAD_BODY_ERRORS = (MultiPartParserError, RequestDataTooBig, TooManyFilesSent, SuspiciousOperation)
+
+
+class UploadRejected(Exception):
+    """An upload that is not an acceptable image; the message is shown to the editor."""
+
+
+def can_use_editor(user: Any) -> bool:
+    """Staff who may change monographs: the only people who need preview and upload."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm(EDIT_PERMISSION)
+    )
+
+
+@method_decorator(never_cache, name="dispatch")
+class _EditorOnlyView(View):
+    http_method_names = ["post"]
+
+    def forbidden(self) -> HttpResponse:
+        raise NotImplementedError
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Permission before method: an anonymous probe learns nothing but 403.
+        if not can_use_editor(request.user):
+            return self.forbidden()
+        return super().dispatch(request, *args, **kwargs)
+
+
+class MarkdownifyView(_EditorOnlyView):
+    """POST `content` -> sanitized HTML (markdownx puts the response body into the preview)."""
+
+    def forbidden(self) -> HttpResponse:
+        return HttpResponse(
+            "You do not have permission to preview monographs.",
+            status=403,
+            content_type="text/plain; charset=utf-8",
+        )
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            content = request.POST.get("content")
+        except _BAD_BODY_ERRORS:
+            return _text_error("The preview request could not be read.")
+        if content is None:
+            return _text_error("The preview request has no 'content' field.")
+        if len(content.encode("utf-8")) > MAX_PREVIEW_BYTES:
+            return _text_error(
+                f"The text is too long to preview (over {MAX_PREVIEW_BYTES // 1000} kB)."
+            )
+        return HttpResponse(render_markdown(content), content_type="text/html; charset=utf-8")
+
+
+class ImageUploadView(_EditorOnlyView):
+    """POST `image` -> {"image_code": "![](url)"} or 400 {"error": "..."}."""
+
+    def forbidden(self) -> HttpResponse:
+        return JsonResponse({"error": "You do not have permission to upload images."}, status=403)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            files = request.FILES.getlist("image")
+        except _BAD_BODY_ERRORS:
+            return _json_error("The upload could not be read; please try again.")
+        if len(files) != 1:
+            return _json_error("Send exactly one image in the 'image' field.")
+        upload = files[0]
+        max_size = int(settings.MARKDOWNX_UPLOAD_MAX_SIZE)
+        if upload.size is None or upload.size > max_size:
+            return _json_error(f"The image is larger than {_megabytes(max_size)}.")
+        if upload.size == 0:
+            return _json_error("The file is empty.")
+        data = upload.read(max_size + 1)
+        if len(data) > max_size:
+            return _json_error(f"The image is larger than {_megabytes(max_size)}.")
+        try:
+            image_bytes, extension = clean_image(data)
+        except UploadRejected as exc:
+            return _json_error(str(exc))
+        name = _storage_name(extension)
+        stored_name = default_storage.save(name, ContentFile(image_bytes))
+        url = default_storage.url(stored_name)
+        logger.info("markdownx upload by %s stored as %s", request.user.pk, stored_name)
+        return JsonResponse({"image_code": f"![]({url})"})
+
+
+def clean_image(data: bytes) -> tuple[bytes, str]:
+    """Check that `data` is a JPEG, PNG or WebP image and re-encode it.
+
+    Returns (bytes to store, extension). Raises UploadRejected with a message for anything else:
+    other formats (GIF, SVG, HTML, PDF, ...), truncated or corrupt files, images over the pixel cap.
+    """
+    max_pixels = int(getattr(settings, "MARKDOWNX_UPLOAD_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+    formats = tuple(_FORMATS)
+    try:
+        # verify() leaves the image unusable, so it gets its own Image object.
+        with Image.open(io.BytesIO(data), formats=formats) as probe:
+            image_format = probe.format or ""
+            width, height = probe.size
+            if width * height > max_pixels:
+                raise UploadRejected(
+                    f"The image is too large ({width}×{height} pixels; "
+                    f"the limit is {max_pixels:,} pixels)."
+                )
+            probe.verify()
+        with Image.open(io.BytesIO(data), formats=formats) as image:
+            # verify() does not decode pixel data (a truncated JPEG passes it); load() does.
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            output = _encode(image, image_format)
+    except UploadRejected:
+        raise
+    except UnidentifiedImageError as exc:
+        raise UploadRejected("Only JPEG, PNG and WebP images can be uploaded.") from exc
+    except Image.DecompressionBombError as exc:
+        raise UploadRejected("The image has too many pixels.") from exc
+    except (OSError, SyntaxError, ValueError, EOFError, TypeError, MemoryError) as exc:
+        # Pillow reports corrupt and truncated data with this mix of exception types.
+        raise UploadRejected("The image is damaged or incomplete.") from exc
+    return output, _FORMATS[image_format][0]
+
+
+def _encode(image: Image.Image, image_format: str) -> bytes:
+    _, options = _FORMATS[image_format]
+    save_options = dict(options)
+    # A profile only describes the pixels it came with, so it is kept only when no mode change.
+    icc_profile = image.info.get("icc_profile")
+    if image_format == "JPEG" and image.mode not in ("RGB", "L"):
+        image, icc_profile = image.convert("RGB"), None
+    elif image_format == "WEBP" and image.mode not in ("RGB", "RGBA"):
+        has_alpha = "A" in image.mode or "transparency" in image.info
+        image, icc_profile = image.convert("RGBA" if has_alpha else "RGB"), None
+    if icc_profile:
+        save_options["icc_profile"] = icc_profile  # keep colours right; EXIF/GPS is dropped
+    if image_format == "PNG" and "transparency" in image.info:
+        save_options["transparency"] = image.info["transparency"]
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format, **save_options)
+    return buffer.getvalue()
+
+
+def _storage_name(extension: str) -> str:
+    # The client's file name is never used: no path tricks, no double extensions, no PII.
+    folder = str(getattr(settings, "MARKDOWNX_MEDIA_PATH", "uploads/")).strip("/")
+    now = timezone.now()
+    return f"{folder}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}.{extension}"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB"
+
+
+def _json_error(message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=400)
+
+
+def _text_error(message: str) -> HttpResponse:
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
