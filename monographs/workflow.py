@@ -1,13 +1,55 @@
-"""PLACEHOLDER: the workflow API (owned by the workflow work). Signatures are the contract."""
+"""The workflow: the only code that changes editorial state.
+
+Every action follows one pattern (HackSoft services, Zulip's ``do_*`` functions):
+check permission and input, then inside ``transaction.atomic`` lock the monograph row,
+re-read what the caller passed (it may be stale), validate the transition, write, add the
+audit entry in the same transaction, and schedule mail and cache invalidation with
+``transaction.on_commit`` so nothing is announced that was rolled back.
+
+Functions take model instances but only trust their primary keys: the rows are read again
+under the lock. They return the fresh rows; the instances passed in are left as they were.
+
+Refusals raise ``WorkflowError`` (or a subclass) whose ``str()`` is fit to show the user.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from . import caching, notifications, page, search
 from .content import MonographContent
-from .models import DisclaimerVersion, Monograph, ReviewDecision, Revision
+from .models import AuditEntry, DisclaimerVersion, Monograph, ReviewDecision, Revision
+
+logger = logging.getLogger(__name__)
+
+Status = Revision.Status
+Action = AuditEntry.Action
+
+# Used for the first site-wide disclaimer when a monograph without its own is published
+# before anyone has written one in the admin: no public page goes out without a disclaimer.
+DEFAULT_SITE_DISCLAIMER = (
+    "This information is for general education only and is not medical advice. "
+    "Always ask a doctor, pharmacist or other qualified health professional before you "
+    "start, stop or change any medicine or treatment. It does not cover every use, "
+    "precaution, side effect or interaction; read the leaflet that comes with your "
+    "medicine. In an emergency, call your local emergency number."
+)
+
+# Revisions an approval or a new save can replace: not yet decided for the public.
+PENDING = (Status.DRAFT, Status.IN_REVIEW, Status.CHANGES_REQUESTED)
+
+MAX_SUMMARY = Revision._meta.get_field("change_summary").max_length
+MAX_TITLE = Monograph._meta.get_field("title").max_length
 
 
 class WorkflowError(Exception):
@@ -20,6 +62,10 @@ class WorkflowPermissionDenied(WorkflowError):
 
 class InvalidTransition(WorkflowError):
     pass
+
+
+class StaleRevision(WorkflowError):
+    """The revision is not the one the moderator looked at (content hash differs)."""
 
 
 @dataclass
@@ -36,13 +82,473 @@ class ImportResult:
     revision: Revision | None
 
 
-def can_edit(user: Any) -> bool: ...
-def can_review(user: Any) -> bool: ...
-def can_withdraw(user: Any) -> bool: ...
-def can_change_disclaimer(user: Any) -> bool: ...
+# --- permissions ------------------------------------------------------------------------
+
+
+def _allowed(user: Any, perm: str) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return bool(user.is_staff and user.has_perm(perm))
+
+
+def can_edit(user: Any) -> bool:
+    """Active staff who may change monographs (the Editors group, Moderators, superusers)."""
+    return _allowed(user, "monographs.change_monograph")
+
+
+def can_review(user: Any) -> bool:
+    """May approve and publish, or send a revision back (Moderators, superusers)."""
+    return _allowed(user, "monographs.review_monograph")
+
+
+def can_withdraw(user: Any) -> bool:
+    return _allowed(user, "monographs.withdraw_monograph")
+
+
+def can_change_disclaimer(user: Any) -> bool:
+    return _allowed(user, "monographs.add_disclaimerversion")
+
+
+def _require(check: Callable[[Any], bool], user: Any, doing: str) -> None:
+    if not check(user):
+        raise WorkflowPermissionDenied(f"You do not have permission to {doing}.")
+
+
+# --- validation helpers -----------------------------------------------------------------
+
+
+def _required_text(value: Any, what: str) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise WorkflowError(f"{what} is required.")
+    return text
+
+
+def _summary(value: Any) -> str:
+    text = _required_text(value, "A change summary")
+    if len(text) > MAX_SUMMARY:
+        raise WorkflowError(
+            f"The change summary is {len(text)} characters long; keep it under {MAX_SUMMARY}."
+        )
+    return text
+
+
+def _check_content(content: Any) -> MonographContent:
+    if not isinstance(content, MonographContent):
+        raise WorkflowError("The monograph content is missing or not in the expected form.")
+    if not isinstance(content.title, str) or not content.title.strip():
+        raise WorkflowError("A monograph needs a title.")
+    if len(content.title) > MAX_TITLE:
+        raise WorkflowError(f"The title is longer than {MAX_TITLE} characters.")
+    if len(content.generic_name or "") > MAX_TITLE:
+        raise WorkflowError(f"The generic name is longer than {MAX_TITLE} characters.")
+    if not all(isinstance(name, str) for name in content.other_names):
+        raise WorkflowError("Other names must be a list of names.")
+    seen: set[str] = set()
+    for section in content.sections:
+        if not section.key or not section.heading.strip():
+            raise WorkflowError("Every section needs a heading.")
+        # Sections are compared and linked by key, so a repeated key would hide one of them.
+        if section.key in seen:
+            raise WorkflowError(f'Two sections have the same key "{section.key}".')
+        seen.add(section.key)
+    return content
+
+
+def _clean(obj: models.Model) -> None:
+    """full_clean() with the model's messages turned into one WorkflowError."""
+    try:
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        parts = []
+        for name, messages in error.message_dict.items():
+            label = obj._meta.get_field(name).verbose_name.capitalize() if name != "__all__" else ""
+            parts.append(f"{label}: {' '.join(messages)}" if label else " ".join(messages))
+        raise WorkflowError(" ".join(parts)) from error
+
+
+# --- shared internals -------------------------------------------------------------------
+
+
+def _lock_monograph(pk: int) -> Monograph:
+    # Every writer takes this row lock first, so revision numbers, the latest/live pointers
+    # and state checks are decided one transaction at a time per monograph.
+    try:
+        return Monograph.objects.select_for_update().get(pk=pk)
+    except Monograph.DoesNotExist as error:
+        raise WorkflowError("That monograph does not exist (any more).") from error
+
+
+def _reread(revision: Revision, monograph: Monograph) -> Revision:
+    try:
+        fresh = Revision.objects.get(pk=revision.pk, monograph=monograph)
+    except Revision.DoesNotExist as error:
+        raise WorkflowError("That revision does not exist.") from error
+    fresh.monograph = monograph
+    return fresh
+
+
+def _latest(monograph: Monograph) -> Revision | None:
+    if monograph.latest_revision_id is None:
+        return None
+    return Revision.objects.get(pk=monograph.latest_revision_id)
+
+
+def _next_number(monograph: Monograph) -> int:
+    current = monograph.revisions.aggregate(n=models.Max("number"))["n"]
+    return (current or 0) + 1
+
+
+def _superseded_message(revision: Revision, monograph: Monograph) -> str:
+    latest = _latest(monograph)
+    if latest is not None and latest.pk != revision.pk:
+        return f"Revision #{revision.number} was superseded by #{latest.number}"
+    return f"Revision #{revision.number} was superseded"
+
+
+def _audit(
+    *,
+    action: str,
+    actor: Any,
+    monograph: Monograph | None = None,
+    revision: Revision | None = None,
+    from_state: str = "",
+    to_state: str = "",
+    message: str = "",
+    details: dict[str, Any] | None = None,
+    disclaimer_version: DisclaimerVersion | None = None,
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        action=action,
+        actor=actor,
+        monograph=monograph,
+        revision=revision,
+        from_state=from_state,
+        to_state=to_state,
+        message=message,
+        details=details or {},
+        disclaimer_version=disclaimer_version,
+    )
+
+
+def _safely(what: str, func: Callable[[], Any]) -> Callable[[], None]:
+    # After commit the action has happened; a failing mail server or cache must not turn it
+    # into an error page that makes the user think it did not.
+    def run() -> None:
+        try:
+            func()
+        except Exception:  # noqa: BLE001
+            logger.exception("After-commit step failed: %s", what)
+
+    return run
+
+
+def _invalidate_on_commit(monograph: Monograph) -> None:
+    transaction.on_commit(
+        _safely("cache invalidation", lambda: caching.invalidate_monograph(monograph))
+    )
+
+
+def _sort_title(title: str) -> str:
+    return title.strip().casefold()[:MAX_TITLE]
+
+
+def _copy_working_fields(monograph: Monograph, content: MonographContent) -> None:
+    monograph.title = content.title.strip()
+    monograph.generic_name = content.generic_name or ""
+    monograph.other_names = list(content.other_names)
+
+
+def _new_revision(
+    *,
+    monograph: Monograph,
+    content: MonographContent,
+    by: Any,
+    summary: str,
+    status: str = Status.DRAFT,
+    source: str = Revision.Source.EDIT,
+    based_on: Revision | None = None,
+    **extra: Any,
+) -> Revision:
+    revision = Revision(
+        monograph=monograph,
+        number=_next_number(monograph),
+        status=status,
+        source=source,
+        content=content.as_dict(),
+        content_hash=content.hash(),
+        change_summary=summary,
+        created_by=by,
+        based_on=based_on,
+        **extra,
+    )
+    _clean(revision)
+    revision.save()
+    return revision
+
+
+def _replace_latest(monograph: Monograph, latest: Revision | None, new: Revision) -> None:
+    """Point the monograph at ``new``; a pending revision it replaces is superseded.
+
+    The live (published) revision stays published: it is what the public sees until
+    the new one is approved.
+    """
+    if latest is not None and latest.status in PENDING:
+        latest.status = Status.SUPERSEDED
+        latest.save(update_fields=["status"])
+    monograph.latest_revision = new
+    _copy_working_fields(monograph, new.data)
+    monograph.save(update_fields=["latest_revision", "title", "generic_name", "other_names"])
+
+
+def changed_keys(old: MonographContent, new: MonographContent) -> list[str]:
+    """What differs between two contents: names first, then section keys, then disclaimer.
+
+    Sections are matched by key; one that was added, removed, renamed or edited counts.
+    """
+    changed = [
+        name
+        for name in ("title", "generic_name", "other_names")
+        if getattr(old, name) != getattr(new, name)
+    ]
+    old_sections = {s.key: (s.heading, s.body) for s in old.sections}
+    new_sections = {s.key: (s.heading, s.body) for s in new.sections}
+    for key in [s.key for s in new.sections] + [s.key for s in old.sections]:
+        if key not in changed and old_sections.get(key) != new_sections.get(key):
+            changed.append(key)
+    if old.disclaimer != new.disclaimer:
+        changed.append("disclaimer")
+    return changed
+
+
+def unpublished_chain(revision: Revision) -> list[Revision]:
+    """``revision`` and the revisions it was built on, back to (not including) a published one.
+
+    These are the edits an approval of ``revision`` would make public.
+    """
+    chain: list[Revision] = []
+    seen: set[int] = set()
+    current: Revision | None = revision
+    while current is not None and current.pk not in seen and current.published_at is None:
+        chain.append(current)
+        seen.add(current.pk)
+        current = current.based_on
+    return chain
+
+
+def chain_author_ids(revision: Revision) -> set[int]:
+    return {r.created_by_id for r in unpublished_chain(revision) if r.created_by_id is not None}
+
+
+# --- disclaimers ------------------------------------------------------------------------
+
+
+def current_site_disclaimer() -> DisclaimerVersion | None:
+    """The site-wide default disclaimer in force (its newest version), if any."""
+    return DisclaimerVersion.objects.filter(monograph__isnull=True).order_by("-number").first()
+
+
+def _site_disclaimer_for_publishing() -> DisclaimerVersion:
+    current = current_site_disclaimer()
+    if current is not None:
+        return current
+    try:
+        with transaction.atomic():
+            return DisclaimerVersion.objects.create(
+                monograph=None,
+                number=1,
+                text=DEFAULT_SITE_DISCLAIMER,
+                change_summary="Built-in default disclaimer",
+                created_by=None,
+            )
+    except IntegrityError:
+        # Another publication created version 1 at the same moment: use theirs.
+        current = current_site_disclaimer()
+        if current is None:
+            raise
+        return current
+
+
+def _disclaimer_for(monograph: Monograph, content: MonographContent, by: Any) -> DisclaimerVersion:
+    """The monograph's own disclaimer when its content has one, else the site default.
+
+    The monograph row is locked by the caller, so its version numbers cannot race.
+    """
+    text = (content.disclaimer or "").strip()
+    if not text:
+        return _site_disclaimer_for_publishing()
+    latest = monograph.disclaimer_versions.order_by("-number").first()
+    if latest is not None and latest.text == text:
+        return latest
+    version = DisclaimerVersion(
+        monograph=monograph,
+        number=(latest.number + 1) if latest else 1,
+        text=text,
+        change_summary="From the monograph's content",
+        created_by=by,
+    )
+    _clean(version)
+    version.save()
+    return version
+
+
+def change_site_disclaimer(*, text: str, by: Any, summary: str) -> DisclaimerVersion:
+    """Add a new version of the site-wide default disclaimer.
+
+    Publications already made keep the version they went out with; the new text is used
+    from the next publication of a monograph without its own disclaimer.
+    """
+    _require(can_change_disclaimer, by, "change the site disclaimer")
+    text = _required_text(text, "The disclaimer text")
+    summary = (summary or "").strip() if isinstance(summary, str) else ""
+    with transaction.atomic():
+        current = (
+            DisclaimerVersion.objects.select_for_update()
+            .filter(monograph__isnull=True)
+            .order_by("-number")
+            .first()
+        )
+        if current is not None and current.text.strip() == text:
+            return current
+        version = DisclaimerVersion(
+            monograph=None,
+            number=(current.number + 1) if current else 1,
+            text=text,
+            change_summary=summary,
+            created_by=by,
+        )
+        _clean(version)
+        try:
+            with transaction.atomic():
+                version.save()
+        except IntegrityError as error:
+            raise WorkflowError(
+                "Someone else changed the site disclaimer at the same moment; "
+                "reload the page and check the text again."
+            ) from error
+        _audit(
+            action=Action.DISCLAIMER_CHANGE,
+            actor=by,
+            disclaimer_version=version,
+            from_state=f"v{current.number}" if current else "",
+            to_state=f"v{version.number}",
+            message=summary,
+            details={"scope": "site", "number": version.number},
+        )
+    return version
+
+
+# --- publishing (shared by approve and import) -----------------------------------------
+
+
+def _publish(
+    *,
+    monograph: Monograph,
+    revision: Revision,
+    by: Any,
+    editorial: bool,
+    reviewed: bool,
+    now: datetime,
+) -> DisclaimerVersion:
+    content = revision.data
+    disclaimer = _disclaimer_for(monograph, content, by)
+
+    live = monograph.live_revision
+    if live is not None and live.pk != revision.pk:
+        live.status = Status.SUPERSEDED
+        live.save(update_fields=["status"])
+
+    revision.status = Status.PUBLISHED
+    revision.published_at = now
+    revision.published_by = by
+    revision.is_editorial = editorial
+    revision.disclaimer_version = disclaimer
+    revision.rendered_html = page.build_article_html(content, disclaimer.text)
+    revision.save(
+        update_fields=[
+            "status",
+            "published_at",
+            "published_by",
+            "is_editorial",
+            "disclaimer_version",
+            "rendered_html",
+        ]
+    )
+
+    today = timezone.localdate(now)
+    interval = timedelta(days=settings.MEDSITE_REVIEW_INTERVAL_DAYS)
+    monograph.live_revision = revision
+    _copy_working_fields(monograph, content)
+    monograph.sort_title = _sort_title(monograph.title)
+    monograph.search_names, monograph.search_text = search.index_fields(content)
+    monograph.first_published_at = monograph.first_published_at or now
+    monograph.last_published_at = now
+    if reviewed and not editorial:
+        monograph.last_reviewed_at = today
+        monograph.last_reviewed_by = by
+        monograph.next_review_due = today + interval
+    elif monograph.next_review_due is None:
+        monograph.next_review_due = today + interval
+    monograph.save()
+    return disclaimer
+
+
+# --- editing ----------------------------------------------------------------------------
+
+
 def create_monograph(
     *, content: MonographContent, by: Any, summary: str, slug: str | None = None
-) -> Revision: ...
+) -> Revision:
+    """A new monograph with its first revision, a draft. Nothing is public yet."""
+    _require(can_edit, by, "create monographs")
+    content = _check_content(content)
+    summary = _summary(summary)
+    slug = _slug_for(content, slug)
+    try:
+        with transaction.atomic():
+            if Monograph.objects.filter(slug=slug).exists():
+                raise WorkflowError(_slug_taken(slug))
+            monograph = Monograph(slug=slug, sort_title=_sort_title(content.title))
+            _copy_working_fields(monograph, content)
+            _clean(monograph)
+            monograph.save()
+            revision = _new_revision(monograph=monograph, content=content, by=by, summary=summary)
+            monograph.latest_revision = revision
+            monograph.save(update_fields=["latest_revision"])
+            _audit(
+                action=Action.CREATE,
+                actor=by,
+                monograph=monograph,
+                revision=revision,
+                to_state=revision.status,
+                message=summary,
+            )
+    except IntegrityError as error:  # the same slug created at the same moment
+        raise WorkflowError(_slug_taken(slug)) from error
+    return revision
+
+
+def _slug_for(content: MonographContent, slug: str | None) -> str:
+    slug = (slug or "").strip() or slugify(content.title)
+    if not slug:
+        raise WorkflowError(
+            f'Cannot make a web address from the title "{content.title}"; give a slug.'
+        )
+    if slug != slugify(slug):
+        raise WorkflowError(
+            f'"{slug}" is not a valid web address: use lower-case letters, numbers and hyphens.'
+        )
+    return slug
+
+
+def _slug_taken(slug: str) -> str:
+    return f'A monograph with the web address "{slug}" already exists.'
+
+
 def save_draft(
     *,
     monograph: Monograph,
@@ -50,18 +556,433 @@ def save_draft(
     by: Any,
     summary: str,
     based_on: Revision | None,
-) -> SaveResult: ...
-def submit(*, revision: Revision, by: Any) -> Revision: ...
+) -> SaveResult:
+    """Save an edit as a new revision; the public page does not change.
+
+    - Same content as the latest revision: nothing is written (``SaveResult(None)``).
+    - ``based_on`` (the revision the editor opened) is no longer the latest: the edit is
+      kept as a draft flagged ``is_conflict``, and ``changed_since`` says what others
+      changed meanwhile. ``based_on=None`` means "the latest".
+    - Otherwise a save on a revision in review stays in review (the approval must cover
+      the edited text), anything else becomes a draft. The pending revision it replaces is
+      superseded; the live one stays live.
+    """
+    _require(can_edit, by, "edit monographs")
+    content = _check_content(content)
+    summary = _summary(summary)
+    new_hash = content.hash()
+    with transaction.atomic():
+        monograph = _lock_monograph(monograph.pk)
+        latest = _latest(monograph)
+        if latest is not None and latest.content_hash == new_hash:
+            return SaveResult(None)
+        start = latest
+        if based_on is not None:
+            start = _reread(based_on, monograph)
+            if latest is not None and start.pk != latest.pk and start.content_hash == new_hash:
+                # The editor changed nothing in the old revision they opened; saving it would
+                # silently undo the newer work, so this is a no-op too.
+                return SaveResult(None)
+        conflict = latest is not None and start is not None and start.pk != latest.pk
+        changed_since = changed_keys(start.data, latest.data) if conflict else []
+
+        extra: dict[str, Any] = {}
+        status = Status.DRAFT
+        if not conflict and latest is not None and latest.status == Status.IN_REVIEW:
+            status = Status.IN_REVIEW
+            extra = {"submitted_at": latest.submitted_at, "submitted_by": latest.submitted_by}
+        revision = _new_revision(
+            monograph=monograph,
+            content=content,
+            by=by,
+            summary=summary,
+            status=status,
+            based_on=start,
+            is_conflict=conflict,
+            **extra,
+        )
+        from_state = latest.status if latest is not None else ""
+        _replace_latest(monograph, latest, revision)
+        _audit(
+            action=Action.SAVE,
+            actor=by,
+            monograph=monograph,
+            revision=revision,
+            from_state=from_state,
+            to_state=revision.status,
+            message=summary,
+            details={
+                "conflict": conflict,
+                "changed_since": changed_since,
+                "based_on": start.number if start is not None else None,
+                "replaced": latest.number if latest is not None else None,
+            },
+        )
+    return SaveResult(revision, conflict=conflict, changed_since=changed_since)
+
+
+def submit(*, revision: Revision, by: Any) -> Revision:
+    """Send the latest revision (a draft, or one sent back) to the moderators."""
+    _require(can_edit, by, "submit revisions for review")
+    with transaction.atomic():
+        monograph = _lock_monograph(revision.monograph_id)
+        revision = _reread(revision, monograph)
+        n = revision.number
+        if revision.status == Status.IN_REVIEW:
+            raise InvalidTransition(f"Revision #{n} is already in review.")
+        if revision.status == Status.PUBLISHED:
+            raise InvalidTransition(f"Revision #{n} is already published.")
+        if revision.status == Status.SUPERSEDED or monograph.latest_revision_id != revision.pk:
+            raise InvalidTransition(_superseded_message(revision, monograph) + ".")
+        from_state = revision.status
+        revision.status = Status.IN_REVIEW
+        revision.submitted_at = timezone.now()
+        revision.submitted_by = by
+        revision.save(update_fields=["status", "submitted_at", "submitted_by"])
+        _audit(
+            action=Action.SUBMIT,
+            actor=by,
+            monograph=monograph,
+            revision=revision,
+            from_state=from_state,
+            to_state=revision.status,
+        )
+        transaction.on_commit(
+            _safely(
+                "submission mail",
+                lambda: notifications.notify_submitted(revision=revision, by=by),
+            )
+        )
+    return revision
+
+
+def revert_to(*, revision: Revision, by: Any, summary: str) -> Revision:
+    """A new draft with an earlier revision's content; it needs review like any edit."""
+    _require(can_edit, by, "revert monographs")
+    summary = _summary(summary)
+    with transaction.atomic():
+        monograph = _lock_monograph(revision.monograph_id)
+        source = _reread(revision, monograph)
+        latest = _latest(monograph)
+        if latest is not None and latest.content_hash == source.content_hash:
+            raise WorkflowError(
+                f"Revision #{source.number} has the same content as the latest revision "
+                f"#{latest.number}; there is nothing to revert."
+            )
+        content = _check_content(source.data)
+        new = _new_revision(
+            monograph=monograph,
+            content=content,
+            by=by,
+            summary=summary,
+            source=Revision.Source.REVERT,
+            based_on=latest,
+            reverted_from=source,
+        )
+        from_state = latest.status if latest is not None else ""
+        _replace_latest(monograph, latest, new)
+        _audit(
+            action=Action.REVERT,
+            actor=by,
+            monograph=monograph,
+            revision=new,
+            from_state=from_state,
+            to_state=new.status,
+            message=summary,
+            details={
+                "reverted_from": source.number,
+                "replaced": latest.number if latest is not None else None,
+            },
+        )
+        _invalidate_on_commit(monograph)
+    return new
+
+
+# --- review -----------------------------------------------------------------------------
+
+
+def _check_reviewable(revision: Revision, monograph: Monograph, doing: str) -> None:
+    n = revision.number
+    if revision.status == Status.DRAFT:
+        raise InvalidTransition(f"Revision #{n} is a draft that was never submitted for review.")
+    if revision.status == Status.CHANGES_REQUESTED:
+        raise InvalidTransition(
+            f"Revision #{n} was sent back for changes; it must be edited or submitted again "
+            f"before it can be {doing}."
+        )
+    if revision.status == Status.PUBLISHED:
+        raise InvalidTransition(f"Revision #{n} is already published.")
+    if revision.status == Status.SUPERSEDED or monograph.latest_revision_id != revision.pk:
+        raise InvalidTransition(_superseded_message(revision, monograph) + ".")
+
+
 def approve(
     *, revision: Revision, by: Any, content_hash: str, comment: str = "", editorial: bool = False
-) -> Revision: ...
-def request_changes(*, revision: Revision, by: Any, comment: str) -> ReviewDecision: ...
-def revert_to(*, revision: Revision, by: Any, summary: str) -> Revision: ...
-def withdraw(*, monograph: Monograph, by: Any, reason: str) -> Monograph: ...
-def restore(*, monograph: Monograph, by: Any, reason: str) -> Monograph: ...
-def set_next_review_due(*, monograph: Monograph, by: Any, due: date) -> Monograph: ...
-def change_site_disclaimer(*, text: str, by: Any, summary: str) -> DisclaimerVersion: ...
-def current_site_disclaimer() -> DisclaimerVersion | None: ...
+) -> Revision:
+    """Approve the revision the moderator reviewed and publish it.
+
+    ``content_hash`` is the hash of what the moderator saw: the approval covers exactly that
+    text. ``editorial`` marks a typo fix that does not count as a clinical review.
+    """
+    _require(can_review, by, "approve revisions")
+    comment = (comment or "").strip() if isinstance(comment, str) else ""
+    with transaction.atomic():
+        monograph = _lock_monograph(revision.monograph_id)
+        revision = _reread(revision, monograph)
+        n = revision.number
+        _check_reviewable(revision, monograph, "approved")
+        live = monograph.live_revision
+        if live is not None and live.number >= n:
+            raise InvalidTransition(
+                f"Revision #{n} is older than the live revision #{live.number}; "
+                "an older revision is never published over a newer one."
+            )
+        if content_hash != revision.content_hash or revision.data.hash() != revision.content_hash:
+            raise StaleRevision(f"Revision #{n} changed since you opened it; review it again.")
+        author_ids = chain_author_ids(revision)
+        if by.pk in author_ids and not settings.MEDSITE_ALLOW_SELF_APPROVAL:
+            raise WorkflowPermissionDenied(
+                "You cannot approve a revision you wrote or edited; "
+                "another moderator has to review it."
+            )
+        now = timezone.now()
+        disclaimer = _publish(
+            monograph=monograph,
+            revision=revision,
+            by=by,
+            editorial=editorial,
+            reviewed=True,
+            now=now,
+        )
+        decision = ReviewDecision(
+            revision=revision,
+            reviewer=by,
+            decision=ReviewDecision.Decision.APPROVED,
+            comment=comment,
+            content_hash=revision.content_hash,
+            is_editorial=editorial,
+        )
+        _clean(decision)
+        decision.save()
+        _audit(
+            action=Action.APPROVE,
+            actor=by,
+            monograph=monograph,
+            revision=revision,
+            from_state=Status.IN_REVIEW,
+            to_state=revision.status,
+            message=comment,
+            disclaimer_version=disclaimer,
+            details={
+                "disclaimer_version": disclaimer.number,
+                "disclaimer_scope": "monograph" if disclaimer.monograph_id else "site",
+                "editorial": editorial,
+                "replaced_live": live.number if live is not None else None,
+            },
+        )
+        _invalidate_on_commit(monograph)
+        transaction.on_commit(
+            _safely(
+                "approval mail",
+                lambda: notifications.notify_approved(
+                    revision=revision, by=by, author_ids=author_ids
+                ),
+            )
+        )
+    return revision
+
+
+def request_changes(*, revision: Revision, by: Any, comment: str) -> ReviewDecision:
+    """Send a revision in review back to its author(s) with a required comment."""
+    _require(can_review, by, "review revisions")
+    comment = _required_text(comment, "A comment saying what to change")
+    with transaction.atomic():
+        monograph = _lock_monograph(revision.monograph_id)
+        revision = _reread(revision, monograph)
+        _check_reviewable(revision, monograph, "reviewed")
+        revision.status = Status.CHANGES_REQUESTED
+        revision.save(update_fields=["status"])
+        decision = ReviewDecision(
+            revision=revision,
+            reviewer=by,
+            decision=ReviewDecision.Decision.CHANGES_REQUESTED,
+            comment=comment,
+            content_hash=revision.content_hash,
+        )
+        _clean(decision)
+        decision.save()
+        _audit(
+            action=Action.REQUEST_CHANGES,
+            actor=by,
+            monograph=monograph,
+            revision=revision,
+            from_state=Status.IN_REVIEW,
+            to_state=revision.status,
+            message=comment,
+        )
+        author_ids = chain_author_ids(revision)
+        transaction.on_commit(
+            _safely(
+                "changes-requested mail",
+                lambda: notifications.notify_changes_requested(
+                    revision=revision, by=by, comment=comment, author_ids=author_ids
+                ),
+            )
+        )
+    return decision
+
+
+# --- monograph-level actions ------------------------------------------------------------
+
+
+def withdraw(*, monograph: Monograph, by: Any, reason: str) -> Monograph:
+    """Take a published monograph off the public site (its page answers 410 Gone)."""
+    _require(can_withdraw, by, "withdraw monographs")
+    reason = _required_text(reason, "A reason for withdrawing")
+    with transaction.atomic():
+        monograph = _lock_monograph(monograph.pk)
+        if monograph.withdrawn_at is not None:
+            raise InvalidTransition(f"{monograph.title} is already withdrawn.")
+        if monograph.live_revision_id is None:
+            raise InvalidTransition(
+                f"{monograph.title} has never been published, so it cannot be withdrawn."
+            )
+        monograph.withdrawn_at = timezone.now()
+        monograph.withdrawn_reason = reason
+        monograph.save(update_fields=["withdrawn_at", "withdrawn_reason"])
+        _audit(
+            action=Action.WITHDRAW,
+            actor=by,
+            monograph=monograph,
+            revision=monograph.live_revision,
+            from_state="published",
+            to_state="withdrawn",
+            message=reason,
+            details={"reason": reason},
+        )
+        _invalidate_on_commit(monograph)
+    return monograph
+
+
+def restore(*, monograph: Monograph, by: Any, reason: str) -> Monograph:
+    """Put a withdrawn monograph back on the public site."""
+    _require(can_withdraw, by, "restore monographs")
+    reason = _required_text(reason, "A reason for restoring")
+    with transaction.atomic():
+        monograph = _lock_monograph(monograph.pk)
+        if monograph.withdrawn_at is None:
+            raise InvalidTransition(f"{monograph.title} is not withdrawn.")
+        previous_reason = monograph.withdrawn_reason
+        monograph.withdrawn_at = None
+        monograph.withdrawn_reason = ""
+        monograph.save(update_fields=["withdrawn_at", "withdrawn_reason"])
+        _audit(
+            action=Action.RESTORE,
+            actor=by,
+            monograph=monograph,
+            revision=monograph.live_revision,
+            from_state="withdrawn",
+            to_state="published",
+            message=reason,
+            details={"reason": reason, "withdrawn_reason": previous_reason},
+        )
+        _invalidate_on_commit(monograph)
+    return monograph
+
+
+def set_next_review_due(*, monograph: Monograph, by: Any, due: date) -> Monograph:
+    """Change when the monograph is next due for clinical review."""
+    _require(can_review, by, "change review dates")
+    if isinstance(due, datetime) or not isinstance(due, date):
+        raise WorkflowError("The next review date must be a date.")
+    with transaction.atomic():
+        monograph = _lock_monograph(monograph.pk)
+        previous = monograph.next_review_due
+        if previous == due:
+            return monograph
+        monograph.next_review_due = due
+        monograph.save(update_fields=["next_review_due"])
+        _audit(
+            action=Action.REVIEW_DUE_CHANGE,
+            actor=by,
+            monograph=monograph,
+            details={
+                "from": previous.isoformat() if previous else None,
+                "to": due.isoformat(),
+            },
+        )
+        _invalidate_on_commit(monograph)
+    return monograph
+
+
+# --- import -----------------------------------------------------------------------------
+
+
 def import_source(
     *, content: MonographContent, filename: str, publish: bool = True, slug: str | None = None
-) -> ImportResult: ...
+) -> ImportResult:
+    """Import one parsed source file: the operator's act, recorded with no actor.
+
+    Unchanged content writes nothing. New or changed content becomes a revision that is
+    published at once (``publish``), or a draft for review. All in one transaction.
+    """
+    content = _check_content(content)
+    filename = _required_text(filename, "The file name")
+    slug = _slug_for(content, slug)
+    new_hash = content.hash()
+    summary = f"Imported from {filename}"
+    if len(summary) > MAX_SUMMARY:
+        summary = summary[: MAX_SUMMARY - 1] + "…"
+    try:
+        with transaction.atomic():
+            monograph = Monograph.objects.select_for_update().filter(slug=slug).first()
+            action = "updated"
+            if monograph is None:
+                action = "created"
+                monograph = Monograph(slug=slug, sort_title=_sort_title(content.title))
+                _copy_working_fields(monograph, content)
+                _clean(monograph)
+                monograph.save()
+            latest = _latest(monograph)
+            if latest is not None and latest.content_hash == new_hash:
+                return ImportResult("unchanged", monograph, None)
+            revision = _new_revision(
+                monograph=monograph,
+                content=content,
+                by=None,
+                summary=summary,
+                source=Revision.Source.IMPORT,
+                based_on=latest,
+                import_filename=filename,
+            )
+            from_state = latest.status if latest is not None else ""
+            _replace_latest(monograph, latest, revision)
+            disclaimer = None
+            if publish:
+                disclaimer = _publish(
+                    monograph=monograph,
+                    revision=revision,
+                    by=None,
+                    editorial=False,
+                    reviewed=False,
+                    now=timezone.now(),
+                )
+                _invalidate_on_commit(monograph)
+            _audit(
+                action=Action.IMPORT,
+                actor=None,
+                monograph=monograph,
+                revision=revision,
+                from_state=from_state,
+                to_state=revision.status,
+                message=summary,
+                disclaimer_version=disclaimer,
+                details={
+                    "filename": filename,
+                    "published": publish,
+                    "disclaimer_version": disclaimer.number if disclaimer else None,
+                },
+            )
+    except IntegrityError as error:  # the same slug imported twice at the same moment
+        raise WorkflowError(f"{filename}: could not import, {_slug_taken(slug)}") from error
+    return ImportResult(action, monograph, revision)

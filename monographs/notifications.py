@@ -1,0 +1,129 @@
+"""Workflow e-mail: moderators hear about submissions, authors about decisions.
+
+Called by ``workflow.py`` from ``transaction.on_commit`` only, so nobody is told about a
+change that was rolled back. A mail server that is down must not turn a committed action
+into an error page, so sending failures are logged, not raised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mass_mail
+from django.urls import NoReverseMatch, reverse
+
+logger = logging.getLogger(__name__)
+
+MODERATORS_GROUP = "Moderators"
+
+
+def _preview_link(revision: Any) -> str:
+    try:
+        return settings.SITE_URL + revision.get_preview_url()
+    except NoReverseMatch:  # URLconf without the preview route (e.g. a trimmed test setup)
+        return ""
+
+
+def _admin_link(revision: Any) -> str:
+    try:
+        return settings.SITE_URL + reverse("admin:monographs_revision_change", args=[revision.pk])
+    except NoReverseMatch:
+        return ""
+
+
+def _name(user: Any) -> str:
+    if user is None:
+        return "the import"
+    return user.get_full_name() or user.get_username()
+
+
+def _send(subject: str, body: str, recipients: Iterable[str]) -> int:
+    # One message per recipient: nobody sees who else was told.
+    messages = [(subject, body, None, [address]) for address in sorted(set(recipients))]
+    if not messages:
+        return 0
+    try:
+        return send_mass_mail(messages, fail_silently=False)
+    except Exception:  # noqa: BLE001 - see module docstring
+        logger.exception("Could not send workflow mail %r", subject)
+        return 0
+
+
+def moderator_addresses(*, exclude_user_id: int | None = None) -> list[str]:
+    users = (
+        get_user_model()
+        .objects.filter(groups__name=MODERATORS_GROUP, is_active=True)
+        .exclude(email="")
+        .distinct()
+    )
+    if exclude_user_id is not None:
+        users = users.exclude(pk=exclude_user_id)
+    return list(users.values_list("email", flat=True))
+
+
+def user_addresses(user_ids: Iterable[int], *, exclude_user_id: int | None = None) -> list[str]:
+    ids = {pk for pk in user_ids if pk is not None and pk != exclude_user_id}
+    if not ids:
+        return []
+    users = get_user_model().objects.filter(pk__in=ids, is_active=True).exclude(email="")
+    return list(users.values_list("email", flat=True))
+
+
+def notify_submitted(*, revision: Any, by: Any) -> int:
+    """Tell the moderators that a revision waits for review."""
+    monograph = revision.monograph
+    subject = (
+        f"[{settings.MEDSITE_SITE_NAME}] Review requested: {monograph.title} #{revision.number}"
+    )
+    lines = [
+        f"{_name(by)} submitted revision #{revision.number} of {monograph.title} for review.",
+        "",
+        f"Change summary: {revision.change_summary}",
+    ]
+    for label, link in (("Review it", _admin_link(revision)), ("Preview", _preview_link(revision))):
+        if link:
+            lines.append(f"{label}: {link}")
+    return _send(subject, "\n".join(lines), moderator_addresses(exclude_user_id=by and by.pk))
+
+
+def notify_approved(*, revision: Any, by: Any, author_ids: Iterable[int]) -> int:
+    """Tell the author(s) that their revision is live."""
+    monograph = revision.monograph
+    subject = f"[{settings.MEDSITE_SITE_NAME}] Published: {monograph.title} #{revision.number}"
+    body = "\n".join(
+        [
+            f"{_name(by)} approved revision #{revision.number} of {monograph.title}; "
+            "it is now on the public site.",
+            "",
+            f"Change summary: {revision.change_summary}",
+            f"Public page: {settings.SITE_URL}{monograph.get_absolute_url()}",
+        ]
+    )
+    return _send(subject, body, user_addresses(author_ids, exclude_user_id=by and by.pk))
+
+
+def notify_changes_requested(
+    *, revision: Any, by: Any, comment: str, author_ids: Iterable[int]
+) -> int:
+    """Tell the author(s) what the moderator wants changed."""
+    monograph = revision.monograph
+    subject = (
+        f"[{settings.MEDSITE_SITE_NAME}] Changes requested: {monograph.title} #{revision.number}"
+    )
+    lines = [
+        f"{_name(by)} asked for changes to revision #{revision.number} of {monograph.title}:",
+        "",
+        comment,
+        "",
+        "Edit the monograph and submit it again.",
+    ]
+    link = _admin_link(revision)
+    if link:
+        lines.append(f"Revision: {link}")
+    return _send(
+        subject, "\n".join(lines), user_addresses(author_ids, exclude_user_id=by and by.pk)
+    )
