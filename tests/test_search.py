@@ -1,0 +1,450 @@
+"""Search: index fields, ranking, names, misspellings, odd queries and the search page.
+
+The fixture set is written straight to the tables (a live revision and the denormalised
+search fields from ``search.index_fields``), so these tests pin down search alone; what
+publishing writes is the workflow's tests' business.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from monographs import search
+from monographs.content import MonographContent, Section
+from monographs.models import Monograph, Revision
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="trigram similarity needs PostgreSQL"
+)
+
+NALTREXONE_FAQS = (
+    "* **Q: Can I drink alcohol while taking naltrexone?** A: No. Drinking alcohol while "
+    "on naltrexone may not prevent intoxication.\n"
+    "* **Q: How should I store naltrexone?** A: Store it at room temperature, away from "
+    "moisture & heat (below 25 <b>°C</b>).\n"
+)
+
+
+def content_for(
+    title: str,
+    *,
+    generic_name: str = "",
+    other_names: tuple[str, ...] = (),
+    usage: str = "",
+    dosage: str = "",
+    side_effects: str = "",
+    faqs: str = "",
+) -> MonographContent:
+    sections = [
+        Section(key=key, heading=heading, body=body)
+        for key, heading, body in [
+            ("usage", "Usage", usage),
+            ("dosage", "Dosage", dosage),
+            ("side_effects", "Side Effects", side_effects),
+            ("faqs", "FAQs", faqs),
+        ]
+        if body
+    ]
+    return MonographContent(
+        title=title,
+        generic_name=generic_name or title,
+        other_names=list(other_names),
+        sections=sections,
+        disclaimer="For information only.",
+    )
+
+
+def make_monograph(
+    content: MonographContent,
+    *,
+    slug: str | None = None,
+    published: bool = True,
+    withdrawn: bool = False,
+    reviewed_by=None,
+) -> Monograph:
+    """A monograph whose live revision is ``content`` (or only a draft of it)."""
+    now = timezone.now()
+    monograph = Monograph.objects.create(
+        slug=slug or content.title.lower().replace(" ", "-"),
+        title=content.title,
+        generic_name=content.generic_name,
+        other_names=list(content.other_names),
+        sort_title=content.title.lower(),
+    )
+    revision = Revision.objects.create(
+        monograph=monograph,
+        number=1,
+        status=Revision.Status.PUBLISHED if published else Revision.Status.DRAFT,
+        content=content.as_dict(),
+        content_hash=content.hash(),
+        change_summary="First version",
+        published_at=now if published else None,
+    )
+    monograph.latest_revision = revision
+    if published:
+        names, text = search.index_fields(content)
+        monograph.live_revision = revision
+        monograph.search_names = names
+        monograph.search_text = text
+        monograph.first_published_at = monograph.last_published_at = now
+        monograph.last_reviewed_at = date(2026, 3, 14)
+        monograph.last_reviewed_by = reviewed_by
+    if withdrawn:
+        monograph.withdrawn_at = now
+        monograph.withdrawn_reason = "Taken off the market."
+    monograph.save()
+    return monograph
+
+
+NALTREXONE = content_for(
+    "Naltrexone",
+    other_names=("Revia", "Vivitrol"),
+    usage=(
+        "Naltrexone is used to treat **alcohol use disorder** and opioid use disorder. "
+        "It reduces cravings."
+    ),
+    dosage=(
+        "**Alcohol Use Disorder:**\n\n"
+        "* **Oral:** 50 mg once daily.\n"
+        "* **Intramuscular (IM):** 380 mg once every 4 weeks.\n"
+    ),
+    side_effects="* Headache\n* Nausea\n* Liver damage (hepatotoxicity)\n",
+    faqs=NALTREXONE_FAQS,
+)
+METFORMIN = content_for(
+    "Metformin",
+    other_names=("Glucophage",),
+    usage="Metformin lowers blood sugar in type 2 diabetes.",
+    dosage="Tablets taken by mouth with meals, 500 mg twice daily. Avoid ibuprofen tablets.",
+)
+IBUPROFEN = content_for(
+    "Ibuprofen",
+    other_names=("Nurofen", "Advil"),
+    usage="Ibuprofen relieves pain, fever and inflammation.",
+    dosage="Oral tablets 200 mg to 400 mg; a topical gel is rubbed on the painful area.",
+)
+ZOLPIDEM_DRAFT = content_for(
+    "Zolpidem",
+    other_names=("Stilnoct",),
+    usage="Zolpidem helps with insomnia for a short time.",
+)
+RANITIDINE_WITHDRAWN = content_for(
+    "Ranitidine",
+    other_names=("Zantac",),
+    usage="Ranitidine reduced stomach acid; heartburn relief.",
+)
+
+
+@pytest.fixture
+def monographs(db) -> dict[str, Monograph]:
+    return {
+        "naltrexone": make_monograph(NALTREXONE),
+        "metformin": make_monograph(METFORMIN),
+        "ibuprofen": make_monograph(IBUPROFEN),
+        "zolpidem": make_monograph(ZOLPIDEM_DRAFT, published=False),
+        "ranitidine": make_monograph(RANITIDINE_WITHDRAWN, withdrawn=True),
+    }
+
+
+def titles(outcome: search.SearchOutcome) -> list[str]:
+    return [result.title for result in outcome.results]
+
+
+# --- index fields -------------------------------------------------------------------
+
+
+def test_index_fields_lists_each_name_once_one_per_line():
+    content = content_for("Naltrexone", other_names=("Revia", "naltrexone", " Vivitrol "))
+    names, _text = search.index_fields(content)
+    assert names.splitlines() == ["Naltrexone", "Revia", "Vivitrol"]
+    assert search.names_from_index(names) == ["Naltrexone", "Revia", "Vivitrol"]
+
+
+def test_index_fields_text_is_plain_text_of_every_section_with_its_heading():
+    _names, text = search.index_fields(NALTREXONE)
+    lines = text.splitlines()
+    assert len(lines) == len(NALTREXONE.sections)
+    assert lines[0].startswith("Usage: Naltrexone is used to treat alcohol use disorder")
+    assert "**" not in text and "* " not in text
+    assert "Intramuscular (IM): 380 mg" in text
+    assert "Can I drink alcohol while taking naltrexone?" in text
+
+
+# --- names ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["Naltrexone", "naltrexone", "  NALTREXONE  ", "vivitrol"])
+def test_an_exact_name_goes_straight_to_the_monograph(monographs, query):
+    outcome = search.search(query)
+    assert outcome.redirect_to == monographs["naltrexone"]
+
+
+def test_the_search_page_redirects_an_exact_name_to_the_monograph_page(client, monographs):
+    response = client.get(reverse("monographs:search"), {"q": "Revia"})
+    assert response.status_code == 302
+    assert response["Location"] == monographs["naltrexone"].get_absolute_url()
+
+
+def test_a_brand_name_in_a_longer_query_finds_its_generic_monograph(monographs):
+    outcome = search.search("nurofen gel")
+    assert titles(outcome)[0] == "Ibuprofen"
+    assert outcome.results[0].matched_name == "Nurofen"
+    assert outcome.results[0].matched_other_name
+    assert outcome.redirect_to is None
+
+
+def test_a_name_shared_by_two_monographs_lists_both_instead_of_redirecting(db):
+    make_monograph(content_for("Paracetamol", other_names=("Panadol",), usage="Pain relief."))
+    make_monograph(
+        content_for(
+            "Panadol Extra",
+            generic_name="Paracetamol and caffeine",
+            other_names=("Panadol",),
+            usage="Pain.",
+        )
+    )
+    outcome = search.search("panadol")
+    assert outcome.redirect_to is None
+    assert sorted(titles(outcome)) == ["Panadol Extra", "Paracetamol"]
+
+
+def test_a_name_match_ranks_above_a_mention_in_the_text(monographs):
+    # Metformin's text mentions ibuprofen tablets; the Ibuprofen monograph is named so.
+    outcome = search.search("ibuprofen tablets")
+    assert titles(outcome) == ["Ibuprofen", "Metformin"]
+
+
+# --- words from the sections ------------------------------------------------------------
+
+
+def test_a_word_from_a_section_finds_the_monograph_with_the_word_marked(monographs):
+    outcome = search.search("cravings")
+    assert titles(outcome) == ["Naltrexone"]
+    assert "<mark>cravings</mark>" in outcome.results[0].snippet_html
+    assert outcome.results[0].matched_name == ""
+
+
+def test_several_words_find_the_monograph_that_has_them_all(monographs):
+    outcome = search.search("fever inflammation")
+    assert titles(outcome) == ["Ibuprofen"]
+    snippet = outcome.results[0].snippet_html
+    assert "<mark>fever</mark>" in snippet and "<mark>inflammation</mark>" in snippet
+
+
+def test_a_word_in_no_monograph_finds_nothing_and_offers_the_a_to_z(client, monographs):
+    response = client.get(reverse("monographs:search"), {"q": "chocolate"})
+    assert response.status_code == 200
+    assert response.context["outcome"].results == []
+    body = response.content.decode()
+    assert "No medicines found for “chocolate”" in body
+    assert f'href="{reverse("monographs:a_to_z")}"' in body
+
+
+# --- misspellings ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [("naltrexon", "Naltrexone"), ("naltrexome", "Naltrexone"), ("metforman", "Metformin")],
+)
+def test_a_misspelled_name_still_finds_the_monograph(monographs, query, title):
+    # PostgreSQL: trigram similarity; SQLite: difflib over the names.
+    outcome = search.search(query)
+    assert outcome.redirect_to is None
+    assert titles(outcome)[0] == title
+    assert outcome.results[0].matched_name == title
+
+
+@on_postgresql
+def test_postgresql_misspelling_in_a_brand_name_and_a_partial_name(monographs):
+    assert titles(search.search("vivitrl"))[0] == "Naltrexone"
+    assert titles(search.search("glucophag"))[0] == "Metformin"
+
+
+@on_postgresql
+def test_postgresql_stemming_finds_other_forms_of_a_word(monographs):
+    outcome = search.search("craving")
+    assert titles(outcome) == ["Naltrexone"]
+    assert "<mark>cravings</mark>" in outcome.results[0].snippet_html
+
+
+def test_did_you_mean_offers_close_names_when_nothing_matched(client, monographs):
+    # Too far from "Metformin" to count as a match, close enough to suggest. The two
+    # databases measure closeness differently (trigrams, difflib), hence two spellings.
+    query = "mtfrmin" if connection.vendor == "postgresql" else "metfxxxin"
+    outcome = search.search(query)
+    assert outcome.results == []
+    assert [s.name for s in outcome.suggestions] == ["Metformin"]
+    response = client.get(reverse("monographs:search"), {"q": query})
+    body = response.content.decode()
+    assert "Did you mean" in body
+    assert f'href="{monographs["metformin"].get_absolute_url()}">Metformin</a>' in body
+
+
+# --- only published, never withdrawn -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Zolpidem",
+        "zolpidem insomnia",
+        "insomnia",
+        "stilnoct",
+        "zolpidm",
+        "Ranitidine",
+        "zantac",
+        "heartburn",
+        "ranitidin",
+        "stomach acid",
+    ],
+)
+def test_drafts_and_withdrawn_monographs_are_never_found(client, monographs, query):
+    outcome = search.search(query)
+    assert outcome.redirect_to is None
+    assert titles(outcome) == []
+    assert all(s.name not in {"Zolpidem", "Ranitidine"} for s in outcome.suggestions)
+    response = client.get(reverse("monographs:search"), {"q": query})
+    assert response.status_code == 200
+    assert b"Zolpidem" not in response.content.replace(query.encode(), b"")
+    assert b"Ranitidine" not in response.content.replace(query.encode(), b"")
+
+
+# --- odd queries ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", search.EMPTY_MESSAGE),
+        ("   \t ", search.EMPTY_MESSAGE),
+        ("x" * 201, search.TOO_LONG_MESSAGE),
+        ("naltrexone " * 30, search.TOO_LONG_MESSAGE),
+        ("!!!", search.NO_WORDS_MESSAGE),
+        ("%_% ' \" -- ;", search.NO_WORDS_MESSAGE),
+    ],
+)
+def test_queries_that_cannot_be_searched_get_a_friendly_message(client, monographs, query, message):
+    outcome = search.search(query)
+    assert outcome.message == message
+    assert outcome.results == [] and outcome.redirect_to is None
+    response = client.get(reverse("monographs:search"), {"q": query})
+    assert response.status_code == 200
+    assert message.encode() in response.content
+
+
+def test_a_query_of_exactly_200_characters_is_searched(monographs):
+    outcome = search.search("cravings " + "a" * 191)
+    assert outcome.message == ""
+    assert outcome.searched
+
+
+ODD_QUERIES = [
+    "'; DROP TABLE monographs_monograph; --",
+    "ナルトレキソン",
+    "µg ≥",
+    "naltrexone\x00",
+    '"unclosed quote',
+    "a & b | !c <-> (d:*",
+    "-naltrexone or",
+    "100% _wild_",
+    "<script>alert(1)</script>",
+    "Ｎａｌｔｒｅｘｏｎｅ ｃｒａｖｉｎｇｓ",
+    "🙂 pain",
+]
+
+
+@pytest.mark.parametrize("query", ODD_QUERIES)
+def test_odd_queries_never_error(client, monographs, query):
+    response = client.get(reverse("monographs:search"), {"q": query})
+    assert response.status_code in (200, 302)
+    # Nothing was dropped or changed by the query.
+    assert Monograph.objects.published().count() == 3
+
+
+def test_sql_looking_query_is_just_words(monographs):
+    outcome = search.search("'; DROP TABLE monographs_monograph; --")
+    assert outcome.message == "" and titles(outcome) == []
+
+
+def test_unicode_queries_are_searched_and_echoed(client, monographs):
+    for query in ("ナルトレキソン", "µg ≥"):
+        response = client.get(reverse("monographs:search"), {"q": query})
+        assert response.status_code == 200
+        assert response.context["outcome"].searched
+        assert f'value="{query}"'.encode() in response.content
+
+
+def test_fullwidth_letters_are_normalised(monographs):
+    outcome = search.search("Ｎａｌｔｒｅｘｏｎｅ ｃｒａｖｉｎｇｓ")
+    assert outcome.query == "Naltrexone cravings"
+    assert titles(outcome) == ["Naltrexone"]
+
+
+def test_the_query_is_echoed_escaped_in_the_search_box_and_heading(client, monographs):
+    response = client.get(reverse("monographs:search"), {"q": '<script>alert("x")</script>'})
+    body = response.content.decode()
+    assert "<script>alert" not in body
+    assert 'value="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"' in body
+
+
+# --- snippets -------------------------------------------------------------------------------
+
+
+def test_snippet_escapes_the_text_before_marking_words():
+    snippet = search.make_snippet('Take <b onclick="x()">cravings</b> & more', ["cravings"])
+    assert snippet == (
+        "Take &lt;b onclick=&quot;x()&quot;&gt;<mark>cravings</mark>&lt;/b&gt; &amp; more"
+    )
+
+
+def test_snippet_is_cut_around_the_first_match_at_word_boundaries():
+    text = " ".join(f"word{i}" for i in range(200)) + " naltrexone " + "tail " * 100
+    snippet = search.make_snippet(text, ["naltrexone"], length=120)
+    assert snippet.startswith("… word")
+    assert snippet.endswith(" …")
+    assert "<mark>naltrexone</mark>" in snippet
+    assert len(snippet) < 200
+
+
+def test_snippet_marks_a_query_word_inside_html_special_text():
+    snippet = search.make_snippet("Stored below 25 °C & away from heat.", ["heat"])
+    assert snippet == "Stored below 25 °C &amp; away from <mark>heat</mark>."
+
+
+def test_snippet_in_results_comes_from_the_content_escaped(monographs):
+    outcome = search.search("moisture")
+    snippet = outcome.results[0].snippet_html
+    assert "<mark>moisture</mark>" in snippet
+    assert "<b>" not in snippet  # the FAQ's <b> tag is dropped by the renderer or escaped
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+def test_results_page_lists_names_also_known_as_and_snippets(client, monographs):
+    response = client.get(reverse("monographs:search"), {"q": "alcohol"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.count("<h1") == 1
+    assert "1 result for “alcohol”" in body
+    assert f'<a href="{monographs["naltrexone"].get_absolute_url()}">Naltrexone</a>' in body
+    assert "Also known as: Revia, Vivitrol" in body
+    assert "<mark>alcohol</mark>" in body
+    assert 'role="status"' in body
+    assert '<meta name="robots" content="noindex, follow">' in body
+
+
+def test_results_page_says_which_other_name_matched(client, monographs):
+    body = client.get(reverse("monographs:search"), {"q": "advil pain"}).content.decode()
+    assert "“Advil” is another name for Ibuprofen." in body
+
+
+def test_search_page_answers_only_get_and_head(client, db):
+    assert client.post(reverse("monographs:search"), {"q": "x"}).status_code == 405
+    assert client.head(reverse("monographs:search")).status_code == 200
