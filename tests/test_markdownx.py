@@ -1,0 +1,374 @@
+"""django-markdownx's preview and upload, locked down (issue 2, point 5).
+
+Only staff who may change monographs use them; uploads are judged by their bytes (JPEG, PNG or
+WebP that Pillow decodes), stored under a name the server picks, and every bad request is a 400
+with a JSON message, never a 500.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils.crypto import get_random_string
+from PIL import Image
+
+pytestmark = pytest.mark.django_db
+
+PREVIEW_URL = "/markdownx/markdownify/"
+UPLOAD_URL = "/markdownx/upload/"
+XHR = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
+CLIENT_NAME = "patient-john-doe-secret"
+IMAGE_CODE_RE = re.compile(r"^!\[\]\((/media/uploads/\d{4}/\d{2}/[0-9a-f]{32}\.(png|jpg|webp))\)$")
+
+
+@pytest.fixture
+def media_root(settings, tmp_path: Path) -> Path:
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = str(root)
+    settings.MEDIA_URL = "/media/"
+    return root
+
+
+def stored_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def image_bytes(fmt: str, size: tuple[int, int] = (40, 30), mode: str = "RGB", **save) -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, color="teal" if mode == "RGB" else 1).save(buffer, format=fmt, **save)
+    return buffer.getvalue()
+
+
+def noise_png(side: int) -> bytes:
+    # Random pixels do not compress, so the file is about side*side*3 bytes.
+    import os
+
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def upload(client: Client, data: bytes, name: str, content_type: str, field: str = "image"):
+    file = SimpleUploadedFile(name, data, content_type=content_type)
+    return client.post(UPLOAD_URL, {field: file}, **XHR)
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def editor_client(editor) -> Client:
+    return logged_in(editor)
+
+
+# --- URLs keep markdownx's names ---------------------------------------------------------------
+
+
+def test_urls_keep_markdownx_names_and_match_its_settings(settings):
+    assert reverse("markdownx_markdownify") == PREVIEW_URL == settings.MARKDOWNX_URLS_PATH
+    assert reverse("markdownx_upload") == UPLOAD_URL == settings.MARKDOWNX_UPLOAD_URLS_PATH
+
+
+# --- who may use them --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [PREVIEW_URL, UPLOAD_URL])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_anonymous_users_get_403_not_a_login_redirect(url, method, media_root):
+    response = getattr(Client(), method)(url, **XHR)
+    assert response.status_code == 403
+    assert not stored_files(media_root)
+
+
+@pytest.mark.parametrize("url", [PREVIEW_URL, UPLOAD_URL])
+def test_staff_without_change_permission_get_403(url, django_user_model, media_root):
+    clerk = django_user_model.objects.create_user("clerk", password="x", is_staff=True)
+    client = logged_in(clerk)
+    response = client.post(url, {"content": "hi", "image": _png_file()}, **XHR)
+    assert response.status_code == 403
+    assert not stored_files(media_root)
+
+
+@pytest.mark.parametrize("url", [PREVIEW_URL, UPLOAD_URL])
+def test_non_staff_with_change_permission_get_403(url, django_user_model, media_root):
+    outsider = django_user_model.objects.create_user("outsider", password="x", is_staff=False)
+    outsider.user_permissions.add(Permission.objects.get(codename="change_monograph"))
+    response = logged_in(outsider).post(url, {"content": "hi", "image": _png_file()}, **XHR)
+    assert response.status_code == 403
+    assert not stored_files(media_root)
+
+
+def test_inactive_editor_gets_403(editor):
+    client = logged_in(editor)
+    editor.is_active = False
+    editor.save()
+    assert client.post(PREVIEW_URL, {"content": "hi"}).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["editor", "moderator", "superuser"])
+def test_editors_moderators_and_superusers_may_preview(who, request):
+    client = logged_in(request.getfixturevalue(who))
+    response = client.post(PREVIEW_URL, {"content": "**Oral:** 50 mg"}, **XHR)
+    assert response.status_code == 200
+    assert response.content.decode() == "<p><strong>Oral:</strong> 50 mg</p>"
+
+
+def test_get_is_not_allowed_for_staff(editor_client):
+    assert editor_client.get(PREVIEW_URL).status_code == 405
+    assert editor_client.get(UPLOAD_URL).status_code == 405
+
+
+def test_csrf_protection_stays_on(editor):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    assert client.post(PREVIEW_URL, {"content": "x"}, **XHR).status_code == 403
+
+    # markdownx's JS sends the csrftoken cookie's value as the csrfmiddlewaretoken form field.
+    token = get_random_string(32)
+    client.cookies["csrftoken"] = token
+    response = client.post(PREVIEW_URL, {"content": "x", "csrfmiddlewaretoken": token}, **XHR)
+    assert response.status_code == 200
+
+
+# --- preview -----------------------------------------------------------------------------------
+
+
+def test_preview_is_sanitized_and_not_cached(editor_client):
+    payload = "<script>alert(1)</script><img src=x onerror=alert(2)>[a](javascript:alert(3))"
+    response = editor_client.post(PREVIEW_URL, {"content": payload}, **XHR)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<script" not in body and "onerror" not in body and "javascript:" not in body
+    assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
+
+
+def test_preview_renders_nested_lists_like_the_public_page(editor_client):
+    response = editor_client.post(PREVIEW_URL, {"content": "* a\n  * b"}, **XHR)
+    assert response.content.decode().count("<ul>") == 2
+
+
+def test_preview_over_500_kb_is_refused_with_400(editor_client):
+    response = editor_client.post(PREVIEW_URL, {"content": "a" * 500_001}, **XHR)
+    assert response.status_code == 400
+    assert "too long" in response.content.decode()
+
+
+def test_preview_of_a_long_but_acceptable_text_works(editor_client):
+    text = "* item **bold**\n" * 5_000  # ~80 kB
+    response = editor_client.post(PREVIEW_URL, {"content": text}, **XHR)
+    assert response.status_code == 200
+    assert response.content.decode().count("<li>") == 5_000
+
+
+def test_preview_without_content_field_is_400(editor_client):
+    response = editor_client.post(PREVIEW_URL, {"text": "x"}, **XHR)
+    assert response.status_code == 400
+
+
+def test_preview_with_broken_multipart_is_400(editor_client):
+    response = editor_client.generic(
+        "POST", PREVIEW_URL, b"garbage", content_type="multipart/form-data", **XHR
+    )
+    assert response.status_code == 400
+
+
+# --- upload: what is accepted --------------------------------------------------------------------
+
+
+def _png_file() -> SimpleUploadedFile:
+    return SimpleUploadedFile(f"{CLIENT_NAME}.png", image_bytes("PNG"), content_type="image/png")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content_type", "extension"),
+    [("PNG", "image/png", "png"), ("JPEG", "image/jpeg", "jpg"), ("WEBP", "image/webp", "webp")],
+)
+def test_valid_images_are_stored_under_a_server_chosen_name(
+    fmt, content_type, extension, editor_client, media_root
+):
+    response = upload(
+        editor_client, image_bytes(fmt), f"../../{CLIENT_NAME}.{extension}", content_type
+    )
+    assert response.status_code == 200, response.content
+    image_code = response.json()["image_code"]
+    match = IMAGE_CODE_RE.match(image_code)
+    assert match, image_code
+    assert match.group(2) == extension
+    assert CLIENT_NAME not in response.content.decode()
+
+    files = stored_files(media_root)
+    assert len(files) == 1
+    stored = files[0]
+    assert CLIENT_NAME not in str(stored)
+    assert "/media/" + stored.relative_to(media_root).as_posix() == match.group(1)
+    with Image.open(stored) as reopened:
+        assert reopened.format == fmt
+        assert reopened.size == (40, 30)
+
+
+def test_the_bytes_decide_the_format_not_the_name_or_content_type(editor_client, media_root):
+    response = upload(editor_client, image_bytes("PNG"), "photo.gif", "image/gif")
+    assert response.status_code == 200
+    assert response.json()["image_code"].endswith(".png)")
+
+
+def test_metadata_is_stripped_from_stored_jpeg(editor_client, media_root):
+    exif = Image.Exif()
+    exif[0x010E] = "taken at the patient's home"  # ImageDescription
+    data = image_bytes("JPEG", exif=exif.tobytes())
+    assert b"patient's home" in data
+    assert upload(editor_client, data, "a.jpg", "image/jpeg").status_code == 200
+    (stored,) = stored_files(media_root)
+    assert b"patient's home" not in stored.read_bytes()
+
+
+def test_the_uploaded_image_renders_through_the_sanitizer(editor_client, media_root):
+    from monographs.rendering import render_markdown
+
+    code = upload(editor_client, image_bytes("PNG"), "a.png", "image/png").json()["image_code"]
+    url = IMAGE_CODE_RE.match(code).group(1)
+    assert f'src="{url}"' in render_markdown(code)
+
+
+# --- upload: what is refused ---------------------------------------------------------------------
+
+SVG_WITH_SCRIPT = (
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
+    b"<script>alert(document.cookie)</script><rect width='10' height='10'/></svg>"
+)
+HTML_PAGE = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
+GIF89A_HTML = b"GIF89a/*<script>alert(1)</script>*/=1;"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _truncated(fmt: str) -> bytes:
+    data = image_bytes(fmt, size=(300, 200))
+    return data[: len(data) // 2]
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "content_type"),
+    [
+        pytest.param(SVG_WITH_SCRIPT, "x.svg", "image/svg+xml", id="svg-with-script"),
+        pytest.param(SVG_WITH_SCRIPT, "x.png", "image/png", id="svg-sent-as-png"),
+        pytest.param(HTML_PAGE, "x.gif", "image/gif", id="html-sent-as-gif"),
+        pytest.param(GIF89A_HTML, "x.gif", "image/gif", id="gif-header-html-polyglot"),
+        pytest.param(image_bytes("GIF"), "x.gif", "image/gif", id="real-gif"),
+        pytest.param(image_bytes("GIF"), "x.png", "image/png", id="gif-sent-as-png"),
+        pytest.param(image_bytes("BMP"), "x.bmp", "image/bmp", id="bmp"),
+        pytest.param(image_bytes("TIFF"), "x.tiff", "image/tiff", id="tiff"),
+        pytest.param(PDF, "x.pdf", "application/pdf", id="pdf"),
+        pytest.param(_truncated("JPEG"), "x.jpg", "image/jpeg", id="truncated-jpeg"),
+        pytest.param(_truncated("PNG"), "x.png", "image/png", id="truncated-png"),
+        pytest.param(_truncated("WEBP"), "x.webp", "image/webp", id="truncated-webp"),
+        pytest.param(b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "x.png", "image/png", id="png-magic-only"),
+        pytest.param(
+            b"\xff\xd8\xff\xe0" + b"junk" * 10, "x.jpg", "image/jpeg", id="jpeg-magic-only"
+        ),
+        pytest.param(b"", "x.png", "image/png", id="empty-file"),
+    ],
+)
+def test_bad_files_are_refused_with_400_and_nothing_is_stored(
+    data, name, content_type, editor_client, media_root
+):
+    response = upload(editor_client, data, name, content_type)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]
+    assert not stored_files(media_root)
+
+
+def test_files_over_the_size_cap_are_refused(settings, editor_client, media_root):
+    settings.MARKDOWNX_UPLOAD_MAX_SIZE = 20_000
+    data = noise_png(100)  # ~30 kB of incompressible pixels: a valid PNG, only too big
+    assert len(data) > 20_000
+    response = upload(editor_client, data, "big.png", "image/png")
+    assert response.status_code == 400
+    assert "larger than" in response.json()["error"]
+    assert not stored_files(media_root)
+    settings.MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
+    assert upload(editor_client, data, "big.png", "image/png").status_code == 200
+
+
+def test_decompression_bombs_are_refused_before_decoding(editor_client, media_root):
+    data = image_bytes("PNG", size=(10_000, 10_000), mode="1")  # 100 Mpx in a few kB
+    assert len(data) < 100_000
+    response = upload(editor_client, data, "bomb.png", "image/png")
+    assert response.status_code == 400
+    assert "too large" in response.json()["error"]
+    assert not stored_files(media_root)
+
+
+def test_pixel_cap_is_configurable(settings, editor_client, media_root):
+    settings.MARKDOWNX_UPLOAD_MAX_PIXELS = 1_000
+    response = upload(editor_client, image_bytes("PNG", size=(40, 30)), "a.png", "image/png")
+    assert response.status_code == 400
+
+
+# --- upload: malformed requests ------------------------------------------------------------------
+
+
+def test_upload_without_a_file_is_400(editor_client, media_root):
+    response = editor_client.post(UPLOAD_URL, {}, **XHR)
+    assert response.status_code == 400
+    assert "error" in response.json()
+
+
+def test_upload_in_the_wrong_field_is_400(editor_client, media_root):
+    response = upload(editor_client, image_bytes("PNG"), "a.png", "image/png", field="file")
+    assert response.status_code == 400
+    assert not stored_files(media_root)
+
+
+def test_upload_with_two_images_is_400(editor_client, media_root):
+    files = [
+        SimpleUploadedFile("a.png", image_bytes("PNG"), "image/png"),
+        SimpleUploadedFile("b.png", image_bytes("PNG"), "image/png"),
+    ]
+    response = editor_client.post(UPLOAD_URL, {"image": files}, **XHR)
+    assert response.status_code == 400
+    assert not stored_files(media_root)
+
+
+def test_upload_as_a_text_field_is_400(editor_client, media_root):
+    response = editor_client.post(UPLOAD_URL, {"image": "not a file"}, **XHR)
+    assert response.status_code == 400
+
+
+def test_upload_as_json_body_is_400(editor_client, media_root):
+    response = editor_client.post(
+        UPLOAD_URL, json.dumps({"image": "x"}), content_type="application/json", **XHR
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        pytest.param(b"whatever", "multipart/form-data", id="no-boundary"),
+        pytest.param(b"whatever", "multipart/form-data; boundary=", id="empty-boundary"),
+        pytest.param(
+            b'--XX\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\n'
+            b"Content-Type: image/png\r\n\r\n\x89PNG\r\n",
+            "multipart/form-data; boundary=XX",
+            id="truncated-body",
+        ),
+        pytest.param(b"\x00\xff" * 100, "multipart/form-data; boundary=XX", id="binary-garbage"),
+    ],
+)
+def test_broken_multipart_is_400_never_500(body, content_type, editor_client, media_root):
+    response = editor_client.generic("POST", UPLOAD_URL, body, content_type=content_type, **XHR)
+    assert response.status_code == 400
+    assert not stored_files(media_root)
