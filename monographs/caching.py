@@ -1,13 +1,153 @@
-"""PLACEHOLDER (owned by the public-pages work): server-side page cache invalidation.
+"""Public page caching: HTTP validators and a server-side page cache with versioned keys.
 
-Contract: invalidate_monograph(monograph) is called by workflow.py on commit after every
-publish, withdraw, restore or revert that changes what the public sees.
+Every cached page's key holds a *version stamp* that lives in the cache itself
+(``caches["default"]``: local memory, or Redis shared by every app server). Changing what
+the public sees never deletes pages; it bumps a stamp, so the next request on any server
+builds a new key and renders afresh, and the old entries simply expire.
+
+- the site stamp covers pages that list monographs (home, A to Z, search, sitemap);
+- each monograph's stamp covers its page and its history.
+
+``invalidate_monograph(monograph)`` bumps both; ``workflow.py`` calls it on commit after
+every publish, withdraw, restore, revert or review-date change.
+
+A stamp is a nanosecond time, so it is also the "content changed" time sent as
+``Last-Modified``. A stamp missing from the cache (cold start, eviction) is recreated as
+"now": that can only make pages look newer than they are, never serve a stale one.
+
+The key is read *before* the view runs: a request that renders old data while a publish
+commits stores it under the old stamp, which nobody reads any more.
 """
 
 from __future__ import annotations
 
+import hashlib
+import time
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+
+SITE_STAMP_KEY = "medsite:stamp:site"
+# Bump when templates or page code change what a cached page looks like.
+PAGE_SCHEMA = 1
+
+View = Callable[..., HttpResponse]
+
+
+def _cache() -> Any:
+    return caches["default"]
+
+
+def _monograph_stamp_key(slug: str) -> str:
+    return f"medsite:stamp:monograph:{slug}"
+
+
+def _page_cache_seconds() -> int:
+    return int(getattr(settings, "MEDSITE_PAGE_CACHE_SECONDS", 3600))
+
+
+def _get_stamps(keys: list[str]) -> dict[str, int]:
+    cache = _cache()
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            now = time.time_ns()
+            # add() is atomic: when two servers race, both end up with the winner's stamp.
+            cache.add(key, now, timeout=None)
+            found[key] = cache.get(key, now)
+    return found
+
+
+def _bump(key: str) -> None:
+    cache = _cache()
+    # Never move backwards (app servers' clocks differ): a stamp only grows.
+    cache.set(key, max(time.time_ns(), (cache.get(key) or 0) + 1), timeout=None)
+
+
+def site_stamp() -> int:
+    """The site-wide "content changed" stamp (ns since the epoch)."""
+    return _get_stamps([SITE_STAMP_KEY])[SITE_STAMP_KEY]
+
+
+def monograph_stamp(slug: str) -> int:
+    key = _monograph_stamp_key(slug)
+    return _get_stamps([key])[key]
 
 
 def invalidate_monograph(monograph: Any) -> None:
-    return None
+    """Make every app server re-render this monograph's pages and the site-wide lists."""
+    _bump(_monograph_stamp_key(monograph.slug))
+    _bump(SITE_STAMP_KEY)
+
+
+def invalidate_site() -> None:
+    """Re-render the site-wide lists (home, A to Z, search, sitemap)."""
+    _bump(SITE_STAMP_KEY)
+
+
+def _page_key(request: HttpRequest, stamp: int, with_query: bool) -> str:
+    path = request.get_full_path() if with_query else request.path
+    digest = hashlib.sha256(f"{request.method}:{path}".encode()).hexdigest()
+    return f"medsite:page:{PAGE_SCHEMA}:{stamp}:{digest}"
+
+
+def public_page(scope: str = "site", *, with_query: bool = False) -> Callable[[View], View]:
+    """Cache a public GET view's 200 responses and answer conditional GETs with 304.
+
+    ``scope="site"`` keys the page on the site stamp; ``scope="monograph"`` on the stamp of
+    the monograph named by the view's ``slug`` argument. ``with_query`` keys on the query
+    string too (search results). Other statuses (404, 410) pass through uncached.
+
+    The view must render the same page for every visitor (no per-user content), since the
+    page is shared by all of them and marked ``Cache-Control: public``.
+    """
+    if scope not in {"site", "monograph"}:
+        raise ValueError(f"Unknown cache scope {scope!r}: use 'site' or 'monograph'.")
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in ("GET", "HEAD"):
+                return view(request, *args, **kwargs)
+            stamp = monograph_stamp(kwargs["slug"]) if scope == "monograph" else site_stamp()
+            key = _page_key(request, stamp, with_query)
+            cache = _cache()
+            stored = cache.get(key)
+            if stored is None:
+                response = view(request, *args, **kwargs)
+                if response.status_code != 200 or getattr(response, "streaming", False):
+                    return response
+                if hasattr(response, "render") and callable(response.render):
+                    response = response.render()
+                # The newer of the content change and the stamp: a stamp recreated after an
+                # eviction makes the page look newer, never older.
+                last_modified = max(
+                    stamp // 1_000_000_000, int(getattr(response, "content_changed_at", 0))
+                )
+                stored = {
+                    "content": response.content,
+                    "content_type": response["Content-Type"],
+                    "etag": '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"',
+                    "last_modified": last_modified,
+                }
+                cache.set(key, stored, timeout=_page_cache_seconds())
+            response = HttpResponse(stored["content"], content_type=stored["content_type"])
+            response["ETag"] = stored["etag"]
+            response["Last-Modified"] = http_date(stored["last_modified"])
+            patch_cache_control(response, public=True, max_age=settings.MEDSITE_PUBLIC_MAX_AGE)
+            return get_conditional_response(
+                request,
+                etag=stored["etag"],
+                last_modified=stored["last_modified"],
+                response=response,
+            )
+
+        return wrapped
+
+    return decorator

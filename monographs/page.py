@@ -1,24 +1,164 @@
-"""PLACEHOLDER (owned by the public-pages work): builds the public article HTML of a revision.
+"""The public article HTML of one revision.
 
-Contract: build_article_html(content, disclaimer_text) -> str, sanitized HTML of every section
-(each with its id), the FAQ list and the disclaimer. workflow.approve() stores it in
-Revision.rendered_html; the staff preview calls it at request time.
+``build_article_html(content, disclaimer_text)`` is called once per publication by
+``workflow.approve`` (the result is stored in ``Revision.rendered_html``, so a public page
+does no Markdown work) and at request time by the staff preview. Everything the article
+shows is here: each section in source order, the serious-side-effects warning, the FAQs
+and the disclaimer. The "On this page" list is built by the template from the sections'
+keys and headings, so ids here follow one rule: ``<section id="<key>">``.
+
+All Markdown goes through ``rendering`` (sanitized); everything else is escaped here.
 """
 
 from __future__ import annotations
 
+import re
+
 from django.utils.html import escape
 
-from .content import MonographContent
-from .rendering import render_markdown
+from .content import MonographContent, Section
+from .rendering import render_inline, render_markdown
+
+# Section bodies are shown under the page's h1 and each section's h2, so a "#" in a body
+# becomes an h3.
+HEADING_OFFSET = 2
+
+DISCLAIMER_ID = "disclaimer"
+# The disclaimer block starts with this exact text (views.split_disclaimer cuts there).
+DISCLAIMER_MARKER = f'<section id="{DISCLAIMER_ID}" class="disclaimer"'
+
+FALLBACK_DISCLAIMER = (
+    "This information is for general education only and is not medical advice. "
+    "Always ask a doctor, pharmacist or nurse before starting, stopping or changing a medicine."
+)
+URGENT_HELP_TITLE = "Serious side effects: get urgent medical help"
+URGENT_HELP_TEXT = (
+    "Get urgent medical help if you have any of these: call your doctor or your local "
+    "emergency number straight away, or go to the nearest emergency department."
+)
+
+# A paragraph that introduces the serious side effects ("Less common but more serious
+# side effects can include:", "Severe reactions", "Seek medical help if ...").
+_SERIOUS = re.compile(r"\b(serious|severe|seek)\b", re.IGNORECASE)
+# First line of a Markdown block that belongs to a list: a marker, or an indented line
+# (continuation of the previous item after a blank line).
+_LIST_BLOCK = re.compile(r"^(\s+\S|\s*([*+-]|\d+[.)])\s)")
+_FAQ_ITEM = re.compile(r"^\s*[*+-]\s+\*\*\s*Q\s*:", re.IGNORECASE)
+_DISCLAIMER_LABEL = re.compile(r"^\s*\*\*\s*Disclaimer\s*:?\s*\*\*\s*:?\s*", re.IGNORECASE)
 
 
 def build_article_html(content: MonographContent, disclaimer_text: str) -> str:
-    parts = []
-    for section in content.sections:
-        parts.append(
-            f'<section id="{escape(section.key)}"><h2>{escape(section.heading)}</h2>'
-            f"{render_markdown(section.body)}</section>"
-        )
-    parts.append(f'<aside class="disclaimer">{render_markdown(disclaimer_text)}</aside>')
+    """Sanitized HTML of every section (in source order), the FAQs and the disclaimer."""
+    parts = [_section_html(section) for section in content.sections]
+    parts.append(_disclaimer_html(disclaimer_text))
     return "\n".join(parts)
+
+
+def _section_html(section: Section) -> str:
+    key = escape(section.key)
+    if section.key == "side_effects":
+        body = _side_effects_html(section.body)
+    elif section.key == "faqs":
+        body = _faqs_html(section)
+    else:
+        body = _markdown(section.body)
+    return (
+        f'<section id="{key}" class="article-section" aria-labelledby="{key}-heading">\n'
+        f'<h2 id="{key}-heading">{escape(section.heading)}</h2>\n'
+        f"{body}\n</section>"
+    )
+
+
+def _markdown(text: str) -> str:
+    return render_markdown(text, heading_offset=HEADING_OFFSET) if text.strip() else ""
+
+
+def _blocks(text: str) -> list[str]:
+    """Markdown split on blank lines: paragraphs, lists, tables (good enough to find the
+    serious part of a Side Effects section; each part is still rendered as Markdown)."""
+    return [block for block in re.split(r"\n[ \t]*\n", text.strip()) if block.strip()]
+
+
+def serious_side_effects_span(body: str) -> tuple[int, int] | None:
+    """Block indexes [start, end) of the serious side effects in a Side Effects body.
+
+    It starts at the first paragraph (not a list item) that mentions serious, severe or
+    seek, and takes in the lists that follow it and any further paragraph that also
+    speaks of serious effects ("If any adverse effects occur, especially serious ones...").
+    None when the section has no such paragraph.
+    """
+    blocks = _blocks(body)
+    start = next(
+        (
+            i
+            for i, block in enumerate(blocks)
+            if not _LIST_BLOCK.match(block) and _SERIOUS.search(block)
+        ),
+        None,
+    )
+    if start is None:
+        return None
+    end = start + 1
+    while end < len(blocks) and (_LIST_BLOCK.match(blocks[end]) or _SERIOUS.search(blocks[end])):
+        end += 1
+    return start, end
+
+
+def _side_effects_html(body: str) -> str:
+    span = serious_side_effects_span(body)
+    if span is None:
+        return _markdown(body)
+    blocks = _blocks(body)
+    start, end = span
+    before = "\n\n".join(blocks[:start])
+    serious = "\n\n".join(blocks[start:end])
+    after = "\n\n".join(blocks[end:])
+    callout = (
+        '<div class="callout callout--warning" role="note" '
+        'aria-labelledby="serious-side-effects-heading">\n'
+        f'<h3 id="serious-side-effects-heading" class="callout__title">{URGENT_HELP_TITLE}</h3>\n'
+        f"{_markdown(serious)}\n"
+        f'<p class="callout__action"><strong>{URGENT_HELP_TEXT}</strong></p>\n'
+        "</div>"
+    )
+    return "\n".join(part for part in (_markdown(before), callout, _markdown(after)) if part)
+
+
+def _faqs_html(section: Section) -> str:
+    faqs = section.faqs
+    if not faqs:
+        return _markdown(section.body)
+    items = "\n".join(
+        f'<div class="faq">\n<dt>{render_inline(faq.question)}</dt>\n'
+        f"<dd>{render_inline(faq.answer)}</dd>\n</div>"
+        for faq in faqs
+    )
+    # Anything in the section that is not a Q/A item (an introduction, a note) is kept.
+    rest = _markdown(_non_faq_text(section.body))
+    return "\n".join(part for part in (rest, f'<dl class="faq-list">\n{items}\n</dl>') if part)
+
+
+def _non_faq_text(body: str) -> str:
+    """The body without its FAQ items, mirroring content.parse_faqs's notion of an item
+    (its first line and the indented lines that continue it)."""
+    kept: list[str] = []
+    in_item = False
+    for line in body.splitlines():
+        if _FAQ_ITEM.match(line):
+            in_item = True
+        elif in_item and (line.startswith((" ", "\t")) or not line.strip()):
+            continue
+        else:
+            in_item = False
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def _disclaimer_html(disclaimer_text: str) -> str:
+    # The seed writes "**Disclaimer:** text"; the block has its own heading.
+    text = _DISCLAIMER_LABEL.sub("", disclaimer_text or "").strip() or FALLBACK_DISCLAIMER
+    return (
+        f'{DISCLAIMER_MARKER} aria-labelledby="{DISCLAIMER_ID}-heading">\n'
+        f'<h2 id="{DISCLAIMER_ID}-heading">Disclaimer</h2>\n'
+        f"{_markdown(text)}\n</section>"
+    )
