@@ -295,14 +295,19 @@ def _replace_latest(monograph: Monograph, latest: Revision | None, new: Revision
     """Point the monograph at ``new``; a pending revision it replaces is superseded.
 
     The live (published) revision stays published: it is what the public sees until
-    the new one is approved.
+    the new one is approved. For the same reason the monograph's title and names (shown
+    on public pages) follow a draft only while nothing has been published.
     """
     if latest is not None and latest.status in PENDING:
         latest.status = Status.SUPERSEDED
         latest.save(update_fields=["status"])
     monograph.latest_revision = new
-    _copy_working_fields(monograph, new.data)
-    monograph.save(update_fields=["latest_revision", "title", "generic_name", "other_names"])
+    if monograph.live_revision_id is None:
+        _copy_working_fields(monograph, new.data)
+        monograph.sort_title = _sort_title(monograph.title)
+    monograph.save(
+        update_fields=["latest_revision", "title", "generic_name", "other_names", "sort_title"]
+    )
 
 
 def changed_keys(old: MonographContent, new: MonographContent) -> list[str]:
