@@ -448,3 +448,46 @@ def test_results_page_says_which_other_name_matched(client, monographs):
 def test_search_page_answers_only_get_and_head(client, db):
     assert client.post(reverse("monographs:search"), {"q": "x"}).status_code == 405
     assert client.head(reverse("monographs:search")).status_code == 200
+
+
+# --- through the workflow -------------------------------------------------------------------
+
+
+def test_a_new_other_name_is_found_only_once_a_moderator_approves_it(editor, moderator):
+    from monographs import workflow
+    from tests.workflow_helpers import edited, publish_new, sample_content
+
+    content = sample_content("Naltrexone", generic_name="Naltrexone")
+    monograph = publish_new(content, editor=editor, moderator=moderator)
+    assert search.search("naltrexone").redirect_to == monograph
+    assert search.search("vivitrol").redirect_to is None
+
+    draft = workflow.save_draft(
+        monograph=monograph,
+        content=edited(content, other_names=["Vivitrol"]),
+        by=editor,
+        summary="Add the brand name",
+        based_on=monograph.latest_revision,
+    ).revision
+    workflow.submit(revision=draft, by=editor)
+    assert search.search("vivitrol").redirect_to is None
+    assert titles(search.search("vivitrol")) == []
+
+    workflow.approve(revision=draft, by=moderator, content_hash=draft.content_hash)
+    assert search.search("vivitrol").redirect_to == monograph
+    assert search.search("VIVITROL").redirect_to == monograph
+
+
+def test_a_withdrawn_monograph_leaves_search_and_comes_back_on_restore(editor, moderator):
+    from monographs import workflow
+    from tests.workflow_helpers import publish_new, sample_content
+
+    monograph = publish_new(sample_content("Testamol"), editor=editor, moderator=moderator)
+    assert titles(search.search("prostaglandins")) == ["Testamol"]
+
+    workflow.withdraw(monograph=monograph, by=moderator, reason="Safety review")
+    assert titles(search.search("prostaglandins")) == []
+    assert search.search("testamol").redirect_to is None
+
+    workflow.restore(monograph=Monograph.objects.get(pk=monograph.pk), by=moderator, reason="Ok")
+    assert titles(search.search("prostaglandins")) == ["Testamol"]
