@@ -1,0 +1,123 @@
+"""/sitemap.xml and /robots.txt."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.test_search import (
+    IBUPROFEN,
+    METFORMIN,
+    NALTREXONE,
+    RANITIDINE_WITHDRAWN,
+    ZOLPIDEM_DRAFT,
+    make_monograph,
+)
+
+SITE = "https://medicines.example.org"
+NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    settings.SITE_URL = SITE
+
+
+def sitemap_entries(client, **extra) -> dict[str, str | None]:
+    response = client.get(reverse("monographs:sitemap"), **extra)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/xml")
+    root = ET.fromstring(response.content)  # noqa: S314 - our own output
+    entries = {}
+    for url in root.findall("sm:url", NS):
+        lastmod = url.find("sm:lastmod", NS)
+        entries[url.find("sm:loc", NS).text] = lastmod.text if lastmod is not None else None
+    return entries
+
+
+def test_sitemap_lists_home_a_to_z_and_only_published_monographs(client, db):
+    naltrexone = make_monograph(NALTREXONE)
+    metformin = make_monograph(METFORMIN)
+    make_monograph(ZOLPIDEM_DRAFT, published=False)
+    make_monograph(RANITIDINE_WITHDRAWN, withdrawn=True)
+
+    entries = sitemap_entries(client)
+    assert set(entries) == {
+        f"{SITE}/",
+        f"{SITE}/medicines/",
+        f"{SITE}/medicines/metformin/",
+        f"{SITE}/medicines/naltrexone/",
+    }
+    assert (
+        entries[f"{SITE}/medicines/naltrexone/"] == naltrexone.last_published_at.date().isoformat()
+    )
+    assert entries[f"{SITE}/medicines/metformin/"] == metformin.last_published_at.date().isoformat()
+
+
+def test_sitemap_lastmod_follows_the_last_publication(client, db):
+    monograph = make_monograph(IBUPROFEN)
+    monograph.last_published_at = timezone.now() - timedelta(days=40)
+    monograph.save()
+    entries = sitemap_entries(client)
+    expected = monograph.last_published_at.date().isoformat()
+    assert entries[f"{SITE}/medicines/ibuprofen/"] == expected
+
+
+def test_sitemap_urls_ignore_the_request_host(client, db, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    make_monograph(NALTREXONE)
+    entries = sitemap_entries(client, HTTP_HOST="evil.example")
+    assert all(loc.startswith(f"{SITE}/") for loc in entries)
+
+
+def test_sitemap_through_the_workflow_drops_a_withdrawn_monograph(client, editor, moderator):
+    from monographs import workflow
+    from tests.workflow_helpers import publish_new, sample_content
+
+    monograph = publish_new(sample_content("Testamol"), editor=editor, moderator=moderator)
+    draft_only = workflow.create_monograph(
+        content=sample_content("Draftamol"), by=editor, summary="New"
+    ).monograph
+    location = f"{SITE}{monograph.get_absolute_url()}"
+    entries = sitemap_entries(client)
+    assert location in entries
+    assert f"{SITE}{draft_only.get_absolute_url()}" not in entries
+
+    workflow.withdraw(monograph=monograph, by=moderator, reason="Safety review")
+    assert location not in sitemap_entries(client)
+
+
+def test_robots_txt_allows_the_site_and_keeps_out_admin_markdownx_and_previews(client, db):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content.decode().splitlines() == [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /markdownx/",
+        "Disallow: /medicines/*/preview/",
+        "Allow: /",
+        "",
+        f"Sitemap: {SITE}/sitemap.xml",
+    ]
+    assert "public" in response["Cache-Control"]
+
+
+def test_robots_preview_rule_matches_a_real_preview_url(db):
+    import re
+
+    from monographs.seo_views import robots_lines
+
+    rule = next(line for line in robots_lines() if "preview" in line).split(": ", 1)[1]
+    as_regex = re.compile("^" + re.escape(rule).replace(r"\*", "[^/]+"))
+    preview = reverse("monographs:preview", kwargs={"slug": "naltrexone", "number": 3})
+    assert as_regex.match(preview)
+    assert not as_regex.match(reverse("monographs:detail", kwargs={"slug": "naltrexone"}))
+
+
+def test_robots_txt_refuses_post(client, db):
+    assert client.post("/robots.txt").status_code == 405
