@@ -20,7 +20,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import F
-from django.db.models.fields.json import KT
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -116,11 +115,16 @@ def _published_or_gone(slug: str, select: tuple[str, ...] = ()) -> Monograph:
         return monograph
     withdrawn = (
         Monograph.objects.filter(slug=slug, withdrawn_at__isnull=False)
-        .annotate(public_title=KT("live_revision__content__title"))
-        .only("title", "slug", "withdrawn_at", "withdrawn_reason")
+        .only("title", "slug", "live_revision_id", "withdrawn_at", "withdrawn_reason")
         .first()
     )
     if withdrawn is not None:
+        # The public title is the last published one, not a draft's.
+        withdrawn.public_title = (
+            Revision.objects.filter(pk=withdrawn.live_revision_id)
+            .values_list("content__title", flat=True)
+            .first()
+        )
         raise Gone(withdrawn)
     raise Http404("No published monograph with that address.")
 
@@ -265,13 +269,10 @@ def _canonical_url(monograph: Monograph) -> str:
 # --- public views ---------------------------------------------------------------------------
 @public_page("site")
 def home(request: HttpRequest) -> HttpResponse:
-    recent = list(
+    rows = (
         Monograph.objects.published()
-        .values(
-            "slug",
-            "last_reviewed_at",
-            "last_published_at",
-            public_title=KT("live_revision__content__title"),
+        .values_list(
+            "slug", "last_reviewed_at", "last_published_at", "live_revision__content__title"
         )
         # A never-reviewed import sorts after the reviewed ones on every database.
         .order_by(
@@ -280,6 +281,15 @@ def home(request: HttpRequest) -> HttpResponse:
             "sort_title",
         )[:RECENT_COUNT]
     )
+    recent = [
+        {
+            "slug": slug,
+            "last_reviewed_at": last_reviewed_at,
+            "last_published_at": last_published_at,
+            "title": str(title or slug),
+        }
+        for slug, last_reviewed_at, last_published_at, title in rows
+    ]
     return render(
         request,
         "monographs/home.html",
