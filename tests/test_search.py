@@ -491,3 +491,14 @@ def test_a_withdrawn_monograph_leaves_search_and_comes_back_on_restore(editor, m
 
     workflow.restore(monograph=Monograph.objects.get(pk=monograph.pk), by=moderator, reason="Ok")
     assert titles(search.search("prostaglandins")) == ["Testamol"]
+
+
+@on_postgresql
+def test_postgresql_has_the_search_indexes_from_migration_0004(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'monographs_monograph' "
+            "AND indexname LIKE 'monograph_search_%%' ORDER BY indexname"
+        )
+        names = [row[0] for row in cursor.fetchall()]
+    assert names == ["monograph_search_document", "monograph_search_names_trgm"]
