@@ -1,0 +1,305 @@
+"""Admin forms. They gather and validate input; the workflow module decides what happens."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from markdownx.fields import MarkdownxFormField
+from markdownx.widgets import MarkdownxWidget
+
+from .content import STANDARD_SECTIONS, MonographContent, Section, section_key
+
+# A form that claims more sections than this is not one we rendered.
+MAX_SECTIONS = 60
+_KEY = re.compile(r"^[a-z0-9_]{1,100}$")
+
+
+def _markdown_field(label: str, *, required: bool = False, rows: int = 10) -> MarkdownxFormField:
+    return MarkdownxFormField(
+        label=label,
+        required=required,
+        # Keep the text exactly as typed: a re-save of untouched text must be a no-op.
+        strip=False,
+        widget=MarkdownxWidget(attrs={"rows": rows, "class": "vLargeTextField"}),
+    )
+
+
+class MonographEditForm(forms.Form):
+    """The whole monograph as one form: names, every section of the latest revision, one
+    empty section to add, the monograph's own disclaimer and the change summary.
+
+    Section fields are named ``section-<i>-key|heading|body|remove``; their number comes
+    from the revision on GET and from ``section_count`` on POST, so a form with errors
+    comes back with exactly what the editor typed.
+    """
+
+    title = forms.CharField(max_length=200)
+    generic_name = forms.CharField(max_length=200, required=False)
+    other_names = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 40}),
+        help_text="Brand names, former names, common misspellings: one per line.",
+    )
+    disclaimer = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
+        help_text="Markdown. Leave blank to use the site-wide disclaimer.",
+    )
+    summary = forms.CharField(
+        label="Change summary",
+        max_length=500,
+        widget=forms.TextInput(attrs={"size": 80}),
+        help_text="Required: what you changed and why. Reviewers and the public history see it.",
+        error_messages={"required": "Please describe your change in the change summary."},
+    )
+    based_on = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    section_count = forms.IntegerField(
+        min_value=0, max_value=MAX_SECTIONS, widget=forms.HiddenInput
+    )
+    new_heading = forms.CharField(label="New section heading", max_length=200, required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        sections: list[Section] | None = None,
+        base: MonographContent | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.base = base
+        if self.is_bound:
+            count = self._posted_count()
+        else:
+            sections = sections or []
+            count = len(sections)
+            self.initial["section_count"] = count
+            for i, section in enumerate(sections):
+                self.initial[f"section-{i}-key"] = section.key
+                self.initial[f"section-{i}-heading"] = section.heading
+                self.initial[f"section-{i}-body"] = section.body
+        self.count = count
+        for i in range(count):
+            self.fields[f"section-{i}-key"] = forms.CharField(
+                max_length=100, required=False, widget=forms.HiddenInput
+            )
+            self.fields[f"section-{i}-heading"] = forms.CharField(
+                label="Heading", max_length=200, required=False
+            )
+            self.fields[f"section-{i}-body"] = _markdown_field("Text")
+            self.fields[f"section-{i}-remove"] = forms.BooleanField(
+                label="Remove this section", required=False
+            )
+        self.fields["new_body"] = _markdown_field("New section text", rows=6)
+        # The hidden fields are bound to the form's own layout; keep them out of the way.
+        self.order_fields(["title", "generic_name", "other_names"])
+
+    def _posted_count(self) -> int:
+        raw = self.data.get(self.add_prefix("section_count"), "")
+        try:
+            count = int(raw)
+        except (TypeError, ValueError):
+            return 0
+        return count if 0 <= count <= MAX_SECTIONS else 0
+
+    # --- views of the fields for the template
+    def section_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "index": i,
+                "key": self[f"section-{i}-key"],
+                "heading": self[f"section-{i}-heading"],
+                "body": self[f"section-{i}-body"],
+                "remove": self[f"section-{i}-remove"],
+            }
+            for i in range(self.count)
+        ]
+
+    # --- validation
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise ValidationError("The title cannot be blank.")
+        return title
+
+    def clean_summary(self) -> str:
+        summary = " ".join(self.cleaned_data["summary"].split())
+        if not summary:
+            raise ValidationError("Please describe your change in the change summary.")
+        return summary
+
+    def clean_other_names(self) -> list[str]:
+        names: list[str] = []
+        for line in self.cleaned_data.get("other_names", "").splitlines():
+            name = " ".join(line.split())
+            if not name:
+                continue
+            if len(name) > 200:
+                raise ValidationError("Each other name must be at most 200 characters.")
+            if name.casefold() not in {n.casefold() for n in names}:
+                names.append(name)
+        return names
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        sections: list[Section] = []
+        taken: set[str] = set()
+        for i in range(self.count):
+            if cleaned.get(f"section-{i}-remove"):
+                continue
+            heading = " ".join((cleaned.get(f"section-{i}-heading") or "").split())
+            body = cleaned.get(f"section-{i}-body") or ""
+            if not heading:
+                self.add_error(
+                    f"section-{i}-heading",
+                    "A section needs a heading (tick “Remove this section” to drop it).",
+                )
+                continue
+            key = (cleaned.get(f"section-{i}-key") or "").strip()
+            if not _KEY.match(key) or key in taken:
+                key = section_key(heading, taken)
+            taken.add(key)
+            sections.append(Section(key=key, heading=heading, body=_normalise_body(body)))
+        new_heading = " ".join((cleaned.get("new_heading") or "").split())
+        new_body = cleaned.get("new_body") or ""
+        if new_body.strip() and not new_heading:
+            self.add_error("new_heading", "Give the new section a heading.")
+        elif new_heading:
+            key = section_key(new_heading, taken)
+            sections.append(Section(key=key, heading=new_heading, body=_normalise_body(new_body)))
+        cleaned["sections"] = sections
+        return cleaned
+
+    def to_content(self) -> MonographContent:
+        """The content snapshot this form describes (call after ``is_valid()``)."""
+        data = self.cleaned_data
+        return MonographContent(
+            title=data["title"],
+            generic_name=" ".join(data.get("generic_name", "").split()),
+            other_names=data.get("other_names", []),
+            sections=data["sections"],
+            # Whitespace only means "no disclaimer of its own": the site-wide one applies.
+            disclaimer=_blank_to_empty(_normalise_body(data.get("disclaimer", ""))),
+            layout=self.base.layout if self.base else "",
+        )
+
+
+def _normalise_body(text: str) -> str:
+    # Browsers send CRLF; a re-save of untouched text must hash the same as the stored one.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _blank_to_empty(text: str) -> str:
+    return text if text.strip() else ""
+
+
+def new_monograph_sections() -> list[Section]:
+    return [Section(key=key, heading=heading, body="") for key, heading in STANDARD_SECTIONS]
+
+
+def initial_for(content: MonographContent, based_on: int | None) -> dict[str, Any]:
+    return {
+        "title": content.title,
+        "generic_name": content.generic_name,
+        "other_names": "\n".join(content.other_names),
+        "disclaimer": content.disclaimer,
+        "based_on": based_on,
+    }
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        error_messages={"required": "Please give a reason."},
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=2000,
+        help_text="Recorded in the audit log.",
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError("Please give a reason.")
+        return reason
+
+
+class RevertForm(forms.Form):
+    summary = forms.CharField(
+        label="Change summary",
+        max_length=500,
+        widget=forms.TextInput(attrs={"size": 80}),
+        error_messages={"required": "Please describe why you revert."},
+    )
+
+    def clean_summary(self) -> str:
+        summary = " ".join(self.cleaned_data["summary"].split())
+        if not summary:
+            raise ValidationError("Please describe why you revert.")
+        return summary
+
+
+class ReviewDueForm(forms.Form):
+    next_review_due = forms.DateField(
+        label="Next review due",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Format YYYY-MM-DD.",
+    )
+
+
+class ApproveForm(forms.Form):
+    content_hash = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    editorial = forms.BooleanField(
+        required=False,
+        label="Editorial change (typo fix) — keep the clinical review date",
+    )
+    comment = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        label="Comment (optional)",
+    )
+
+
+class RequestChangesForm(forms.Form):
+    comment = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        label="What needs to change",
+        error_messages={"required": "A comment is required when you request changes."},
+    )
+
+    def clean_comment(self) -> str:
+        comment = self.cleaned_data["comment"].strip()
+        if not comment:
+            raise ValidationError("A comment is required when you request changes.")
+        return comment
+
+
+class DisclaimerForm(forms.Form):
+    text = forms.CharField(
+        label="Site-wide disclaimer",
+        widget=forms.Textarea(attrs={"rows": 6, "class": "vLargeTextField"}),
+        help_text="Markdown. Shown on every monograph that has no disclaimer of its own.",
+    )
+    summary = forms.CharField(
+        label="Change summary", max_length=500, widget=forms.TextInput(attrs={"size": 80})
+    )
+
+    def clean_text(self) -> str:
+        text = _normalise_body(self.cleaned_data["text"]).strip()
+        if not text:
+            raise ValidationError("The disclaimer cannot be blank.")
+        return text
+
+    def clean_summary(self) -> str:
+        summary = " ".join(self.cleaned_data["summary"].split())
+        if not summary:
+            raise ValidationError("Please describe the change.")
+        return summary
+
+
+class CompareForm(forms.Form):
+    a = forms.IntegerField(min_value=1)
+    b = forms.IntegerField(min_value=1)

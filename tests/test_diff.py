@@ -1,0 +1,114 @@
+"""The reviewers' diff: word-level marks on escaped Markdown source, section by section."""
+
+from __future__ import annotations
+
+from monographs.content import MonographContent, Section
+from monographs.diff import compare, tokenize, word_diff
+
+
+def content(**bodies: str) -> MonographContent:
+    return MonographContent(
+        title="Testamol",
+        generic_name="testamol",
+        sections=[
+            Section(key=k, heading=k.replace("_", " ").title(), body=b) for k, b in bodies.items()
+        ],
+    )
+
+
+def test_tokens_are_words_spaces_and_punctuation_and_join_back():
+    text = "Take 50 mg, twice\n* daily (≥ 5 µg)."
+    tokens = tokenize(text)
+    assert "".join(tokens) == text
+    assert tokens[:4] == ["Take", " ", "50", " "]
+    assert "," in tokens and "≥" in tokens and "µg" in tokens
+
+
+def test_a_changed_word_is_marked_and_the_rest_left_alone():
+    assert word_diff("take 500 mg daily", "take 600 mg daily") == (
+        "take <del>500</del><ins>600</ins> mg daily"
+    )
+
+
+def test_added_and_removed_words():
+    assert word_diff("a b", "a b c") == "a b<ins> c</ins>"
+    assert word_diff("a b c", "a c") == "a <del>b </del>c"
+    assert word_diff("", "new") == "<ins>new</ins>"
+    assert word_diff("old", "") == "<del>old</del>"
+
+
+def test_a_rewritten_sentence_reads_as_one_deletion_and_one_insertion():
+    html = word_diff("It is used for pain.", "Doctors prescribe it rarely.")
+    assert html == "<del>It is used for pain</del><ins>Doctors prescribe it rarely</ins>."
+
+
+def test_identical_text_has_no_marks():
+    assert word_diff("same **text**", "same **text**") == "same **text**"
+
+
+def test_everything_is_escaped_including_inside_the_marks():
+    html = word_diff('<b>x</b> & "q"', '<script>alert(1)</script> & "q"')
+    assert "<script>" not in html and "<b>" not in html
+    assert "&lt;" in html and "alert(1)" in html
+    assert "&amp; &quot;q&quot;" in html
+    # the only tags are the marks
+    stripped = html.replace("<del>", "").replace("</del>", "").replace("<ins>", "")
+    assert "<" not in stripped.replace("</ins>", "")
+
+
+def test_sections_are_matched_by_key_and_changed_ones_come_first():
+    old = content(usage="Pain.", dosage="500 mg.", precautions="Liver.", faqs="None.")
+    new = content(usage="Pain.", dosage="600 mg.", precautions="Liver.", interactions="Alcohol.")
+    diff = compare(old, new)
+    assert [(s.key, s.status) for s in diff.sections] == [
+        ("dosage", "changed"),
+        ("interactions", "added"),
+        ("faqs", "removed"),
+        ("usage", "unchanged"),
+        ("precautions", "unchanged"),
+    ]
+    assert [s.key for s in diff.changed_sections] == ["dosage", "interactions", "faqs"]
+    assert diff.changed_sections[0].diff_html == "<del>500</del><ins>600</ins> mg."
+    assert diff.has_changes and not diff.first_publication
+
+
+def test_a_renamed_heading_counts_as_a_change():
+    old = content(extra="Same body.")
+    new = content(extra="Same body.")
+    new.sections[0].heading = "Extra notes"
+    change = compare(old, new).sections[0]
+    assert change.status == "changed" and change.heading_changed
+    assert change.heading_diff_html == "Extra<ins> notes</ins>"
+
+
+def test_names_and_disclaimer_changes_are_reported():
+    old = content(usage="x")
+    new = content(usage="x")
+    new.title, new.other_names, new.disclaimer = "Testamol XR", ["Revia"], "Ask a doctor."
+    diff = compare(old, new)
+    assert {f.name for f in diff.changed_fields} == {"title", "other_names", "disclaimer"}
+    assert not diff.changed_sections and diff.has_changes
+
+
+def test_first_publication_compares_against_nothing():
+    diff = compare(None, content(usage="Pain."))
+    assert diff.first_publication
+    assert [(s.key, s.status) for s in diff.sections] == [("usage", "added")]
+    assert diff.sections[0].diff_html == "<ins>Pain.</ins>"
+
+
+def test_no_differences():
+    diff = compare(content(usage="Pain."), content(usage="Pain."))
+    assert not diff.has_changes and not diff.changed_sections
+
+
+def test_reordered_sections_are_noticed():
+    diff = compare(content(usage="a", dosage="b"), content(dosage="b", usage="a"))
+    assert diff.order_changed and diff.has_changes and not diff.changed_sections
+
+
+def test_the_rendered_side_is_sanitized_html():
+    new = content(usage="**Bold** <script>alert(1)</script> [x](javascript:alert(1))")
+    rendered = compare(None, new).sections[0].rendered_html
+    assert "<strong>Bold</strong>" in rendered
+    assert "<script" not in rendered and "javascript:" not in rendered
