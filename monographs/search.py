@@ -374,13 +374,24 @@ def close_names(query: str, *, limit: int = 5, cutoff: float = 0.6) -> list[Sugg
     else:
         candidates = list(Monograph.objects.published().only("id", "slug", "title", "search_names"))
 
+    # SequenceMatcher caches what it learns about seq2, so the query goes there; the cheap
+    # upper bounds skip most names before the real ratio is computed.
+    matcher = difflib.SequenceMatcher(None, "", folded)
+
+    def similarity(candidate: str) -> float:
+        matcher.set_seq1(candidate)
+        if matcher.real_quick_ratio() < cutoff or matcher.quick_ratio() < cutoff:
+            return 0.0
+        return matcher.ratio()
+
     scored: list[tuple[float, str, Monograph]] = []
     for monograph in candidates:
         for name in names_from_index(monograph.search_names):
-            ratio = difflib.SequenceMatcher(None, folded, name.casefold()).ratio()
             # Compare with each word too: "vivitrol" against "Vivitrol XR".
-            for word in _WORD.findall(name.casefold()):
-                ratio = max(ratio, difflib.SequenceMatcher(None, folded, word).ratio())
+            name_folded = name.casefold()
+            ratio = max(
+                [similarity(name_folded)] + [similarity(w) for w in _WORD.findall(name_folded)]
+            )
             if ratio >= cutoff:
                 scored.append((ratio, name, monograph))
     scored.sort(key=lambda item: (-item[0], item[1].casefold()))

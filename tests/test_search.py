@@ -356,6 +356,11 @@ ODD_QUERIES = [
     "<script>alert(1)</script>",
     "Ｎａｌｔｒｅｘｏｎｅ ｃｒａｖｉｎｇｓ",
     "🙂 pain",
+    "the",
+    "a",
+    "OR",
+    "naltrexone OR",
+    "x" * 200,
 ]
 
 
