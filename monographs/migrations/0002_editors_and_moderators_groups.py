@@ -27,7 +27,7 @@ def _ensure_permissions(apps):
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
-        original = app_config.models_module
+        original = getattr(app_config, "models_module", None)
         app_config.models_module = original or True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = original
