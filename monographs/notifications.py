@@ -28,11 +28,19 @@ def _preview_link(revision: Any) -> str:
         return ""
 
 
-def _admin_link(revision: Any) -> str:
+def _admin_link(name: str, pk: int) -> str:
     try:
-        return settings.SITE_URL + reverse("admin:monographs_revision_change", args=[revision.pk])
-    except NoReverseMatch:
+        return settings.SITE_URL + reverse(name, args=[pk])
+    except NoReverseMatch:  # admin screens not mounted (the workflow does not depend on them)
         return ""
+
+
+def _review_link(revision: Any) -> str:
+    return _admin_link("admin:monographs_revision_review", revision.pk)
+
+
+def _edit_link(revision: Any) -> str:
+    return _admin_link("admin:monographs_monograph_change", revision.monograph_id)
 
 
 def _name(user: Any) -> str:
@@ -84,7 +92,10 @@ def notify_submitted(*, revision: Any, by: Any) -> int:
         "",
         f"Change summary: {revision.change_summary}",
     ]
-    for label, link in (("Review it", _admin_link(revision)), ("Preview", _preview_link(revision))):
+    for label, link in (
+        ("Review it", _review_link(revision)),
+        ("Preview", _preview_link(revision)),
+    ):
         if link:
             lines.append(f"{label}: {link}")
     return _send(subject, "\n".join(lines), moderator_addresses(exclude_user_id=by and by.pk))
@@ -121,9 +132,9 @@ def notify_changes_requested(
         "",
         "Edit the monograph and submit it again.",
     ]
-    link = _admin_link(revision)
+    link = _edit_link(revision)
     if link:
-        lines.append(f"Revision: {link}")
+        lines.append(f"Edit it: {link}")
     return _send(
         subject, "\n".join(lines), user_addresses(author_ids, exclude_user_id=by and by.pk)
     )

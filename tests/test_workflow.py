@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Permission
+from django.urls import reverse
 from django.utils import timezone
 
 from monographs import page, workflow
@@ -335,6 +336,7 @@ class TestSubmit:
         ]
         assert "Review requested: Testamol #1" in mailoutbox[0].subject
         assert "First version" in mailoutbox[0].body
+        assert reverse("admin:monographs_revision_review", args=[draft.pk]) in mailoutbox[0].body
 
     def test_no_mail_when_the_submission_is_refused(
         self, editor, moderator, mailoutbox, django_capture_on_commit_callbacks
@@ -582,6 +584,8 @@ class TestRequestChanges:
         assert _fresh(revision.monograph).live_revision is None
         assert [m.to for m in mailoutbox] == [["editor1@example.org"]]
         assert "Add the maximum daily dose" in mailoutbox[0].body
+        edit_url = reverse("admin:monographs_monograph_change", args=[revision.monograph_id])
+        assert edit_url in mailoutbox[0].body
 
     def test_a_comment_is_required(self, editor, moderator):
         revision = _in_review(editor)
