@@ -304,39 +304,60 @@ class MonographAdmin(admin.ModelAdmin):
         try:
             if monograph is None:
                 revision = workflow.create_monograph(content=content, by=user, summary=summary)
-                msg = f"Created “{revision.monograph}” as draft revision #{revision.number}."
-                if wants_submit:
-                    workflow.submit(revision=revision, by=user)
-                    msg += " It is now waiting for a moderator's review."
-                messages.success(request, msg)
-                return HttpResponseRedirect(self._change_url(revision.monograph))
-            based_on = self._based_on(monograph, form.cleaned_data.get("based_on"))
-            result = workflow.save_draft(
-                monograph=monograph, content=content, by=user, summary=summary, based_on=based_on
-            )
-            if result.revision is None:
-                return self._no_changes(request, monograph, wants_submit)
-            revision = result.revision
-            if result.conflict:
-                messages.warning(
-                    request,
-                    f"Someone else saved this monograph while you were editing. Your changes "
-                    f"were kept as revision #{revision.number}, marked as based on an "
-                    f"out-of-date revision, and were not submitted. Check what changed since "
-                    f"you started (below) before you submit.",
+                monograph = revision.monograph
+                conflict = False
+            else:
+                based_on = self._based_on(monograph, form.cleaned_data.get("based_on"))
+                result = workflow.save_draft(
+                    monograph=monograph,
+                    content=content,
+                    by=user,
+                    summary=summary,
+                    based_on=based_on,
                 )
-                return HttpResponseRedirect(
-                    f"{self._change_url(monograph)}?conflict={revision.number}"
-                )
-            msg = f"Saved draft revision #{revision.number}. The public page is unchanged."
-            if wants_submit:
-                workflow.submit(revision=revision, by=user)
-                msg = f"Saved revision #{revision.number} and submitted it for review."
-            messages.success(request, msg)
-            return HttpResponseRedirect(self._change_url(monograph))
+                if result.revision is None:
+                    return self._no_changes(request, monograph, wants_submit)
+                revision, conflict = result.revision, result.conflict
         except workflow.WorkflowError as error:
             messages.error(request, str(error))
             return None
+
+        # Saved. From here on nothing the editor typed can be lost: always redirect.
+        number = revision.number
+        if conflict:
+            messages.warning(
+                request,
+                f"Someone else saved this monograph while you were editing. Your changes "
+                f"were kept as revision #{number}, marked as based on an out-of-date "
+                f"revision, and were not submitted. Check what changed since you started "
+                f"(below) before you submit.",
+            )
+            return HttpResponseRedirect(f"{self._change_url(monograph)}?conflict={number}")
+        if revision.status == S.IN_REVIEW:
+            # A save on a revision in review stays in review: the approval must cover it.
+            messages.success(
+                request,
+                f"Saved revision #{number}. It replaces the one in review, so the moderator "
+                f"reviews your new text. The public page is unchanged.",
+            )
+        elif wants_submit:
+            try:
+                workflow.submit(revision=revision, by=user)
+            except workflow.WorkflowError as error:
+                messages.warning(request, f"Saved revision #{number}, but not submitted: {error}")
+            else:
+                messages.success(
+                    request,
+                    f"Saved revision #{number} and submitted it for review. The public page "
+                    f"is unchanged until a moderator approves it.",
+                )
+        else:
+            messages.success(
+                request,
+                f"Saved draft revision #{number}. The public page is unchanged. Submit it for "
+                f"review when it is ready.",
+            )
+        return HttpResponseRedirect(self._change_url(monograph))
 
     def _based_on(self, monograph: Monograph, revision_id: int | None) -> Revision | None:
         if not revision_id:
@@ -348,10 +369,15 @@ class MonographAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         latest = Monograph.objects.get(pk=monograph.pk).latest_revision
         if wants_submit and latest and latest.status in (S.DRAFT, S.CHANGES_REQUESTED):
-            workflow.submit(revision=latest, by=request.user)
-            messages.success(
-                request, f"No changes to save. Revision #{latest.number} was submitted for review."
-            )
+            try:
+                workflow.submit(revision=latest, by=request.user)
+            except workflow.WorkflowError as error:
+                messages.error(request, f"No changes to save, and not submitted: {error}")
+            else:
+                messages.success(
+                    request,
+                    f"No changes to save. Revision #{latest.number} was submitted for review.",
+                )
         else:
             messages.info(request, "No changes to save.")
         return HttpResponseRedirect(self._change_url(monograph))
