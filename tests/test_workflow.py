@@ -281,6 +281,23 @@ class TestSaveDraft:
         assert entry.details["conflict"] is True
         assert entry.details["changed_since"] == ["title", "usage"]
 
+    def test_a_conflicting_save_over_a_revision_in_review_is_a_draft_to_check_first(
+        self, editor, editor2, moderator
+    ):
+        start = _draft(editor)
+        submitted = workflow.submit(
+            revision=_save(start.monograph, edited(sample_content(), usage="A"), editor).revision,
+            by=editor,
+        )
+        late = _save(start.monograph, edited(sample_content(), dosage="B"), editor2, based_on=start)
+        assert late.conflict
+        assert late.revision.status == Status.DRAFT  # not sent to review behind anyone's back
+        assert late.revision.submitted_at is None
+        # The revision in review was replaced, so it can no longer be approved by mistake.
+        assert _fresh(submitted).status == Status.SUPERSEDED
+        with pytest.raises(InvalidTransition, match="Revision #2 was superseded by #3"):
+            workflow.approve(revision=submitted, by=moderator, content_hash=submitted.content_hash)
+
     def test_an_untouched_form_from_an_old_revision_does_not_undo_newer_work(self, editor):
         start = _draft(editor)
         newer = _save(start.monograph, edited(sample_content(), usage="Newer"), editor).revision
