@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from html.parser import HTMLParser
@@ -325,7 +326,7 @@ def test_history_lists_publications_newest_first_with_review_kind_and_disclaimer
         revision=revision, by=moderator, content_hash=revision.content_hash, editorial=True
     )
     html = client.get(reverse("monographs:history", args=[reviewed.slug])).content.decode()
-    rows = re.findall(r"<tr>\s*<td>.*?</tr>", html, re.S)
+    rows = re.findall(r"<tr>\s*<td.*?</tr>", html, re.S)
 
     assert len(rows) == 2
     assert "Fixed a typo in Dosage" in rows[0] and "Editorial change" in rows[0]
@@ -410,3 +411,14 @@ def test_500_page_renders_without_touching_the_database(django_assert_num_querie
     html = response.content.decode()
     assert response.status_code == 500
     assert "Something went wrong" in html and 'name="q"' in html
+
+
+def test_page_carries_the_structured_data_in_its_head(client, reviewed):
+    pytest.importorskip("monographs.structured_data")
+    html = client.get(reviewed.get_absolute_url()).content.decode()
+    head = html.split("</head>", 1)[0]
+    scripts = re.findall(r'<script type="application/ld\+json">(.*?)</script>', head, re.S)
+
+    assert len(scripts) == 1
+    data = json.loads(scripts[0])
+    assert "Testamol" in json.dumps(data)
