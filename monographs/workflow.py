@@ -9,7 +9,21 @@ audit entry in the same transaction, and schedule mail and cache invalidation wi
 Functions take model instances but only trust their primary keys: the rows are read again
 under the lock. They return the fresh rows; the instances passed in are left as they were.
 
-Refusals raise ``WorkflowError`` (or a subclass) whose ``str()`` is fit to show the user.
+Refusals raise ``WorkflowError`` (or a subclass) whose ``str()`` is fit to show the user:
+``WorkflowPermissionDenied``, ``InvalidTransition``, ``StaleRevision``, ``InvalidInput``.
+
+Revision states (``Revision.Status``)::
+
+    create / save_draft / revert_to / import --draft   -> DRAFT
+    submit                DRAFT or CHANGES_REQUESTED   -> IN_REVIEW
+    save_draft on a revision IN_REVIEW                 -> new revision IN_REVIEW (needs its
+                                                          own approval; the old one superseded)
+    request_changes       IN_REVIEW                    -> CHANGES_REQUESTED
+    approve / import      IN_REVIEW (latest, hash ok)  -> PUBLISHED; previous live SUPERSEDED
+    any newer save        pending (draft/review/sent back) -> SUPERSEDED
+
+Only the monograph's latest revision is ever pending; the live one stays PUBLISHED until a
+newer revision is published. Withdraw/restore act on the monograph, not on revisions.
 """
 
 from __future__ import annotations
@@ -68,6 +82,10 @@ class StaleRevision(WorkflowError):
     """The revision is not the one the moderator looked at (content hash differs)."""
 
 
+class InvalidInput(WorkflowError):
+    """Missing or malformed input (summary, title, slug, reason, date...)."""
+
+
 @dataclass
 class SaveResult:
     revision: Revision | None  # None when nothing changed
@@ -124,14 +142,14 @@ def _require(check: Callable[[Any], bool], user: Any, doing: str) -> None:
 def _required_text(value: Any, what: str) -> str:
     text = value.strip() if isinstance(value, str) else ""
     if not text:
-        raise WorkflowError(f"{what} is required.")
+        raise InvalidInput(f"{what} is required.")
     return text
 
 
 def _summary(value: Any) -> str:
     text = _required_text(value, "A change summary")
     if len(text) > MAX_SUMMARY:
-        raise WorkflowError(
+        raise InvalidInput(
             f"The change summary is {len(text)} characters long; keep it under {MAX_SUMMARY}."
         )
     return text
@@ -139,22 +157,22 @@ def _summary(value: Any) -> str:
 
 def _check_content(content: Any) -> MonographContent:
     if not isinstance(content, MonographContent):
-        raise WorkflowError("The monograph content is missing or not in the expected form.")
+        raise InvalidInput("The monograph content is missing or not in the expected form.")
     if not isinstance(content.title, str) or not content.title.strip():
-        raise WorkflowError("A monograph needs a title.")
+        raise InvalidInput("A monograph needs a title.")
     if len(content.title) > MAX_TITLE:
-        raise WorkflowError(f"The title is longer than {MAX_TITLE} characters.")
+        raise InvalidInput(f"The title is longer than {MAX_TITLE} characters.")
     if len(content.generic_name or "") > MAX_TITLE:
-        raise WorkflowError(f"The generic name is longer than {MAX_TITLE} characters.")
+        raise InvalidInput(f"The generic name is longer than {MAX_TITLE} characters.")
     if not all(isinstance(name, str) for name in content.other_names):
-        raise WorkflowError("Other names must be a list of names.")
+        raise InvalidInput("Other names must be a list of names.")
     seen: set[str] = set()
     for section in content.sections:
         if not section.key or not section.heading.strip():
-            raise WorkflowError("Every section needs a heading.")
+            raise InvalidInput("Every section needs a heading.")
         # Sections are compared and linked by key, so a repeated key would hide one of them.
         if section.key in seen:
-            raise WorkflowError(f'Two sections have the same key "{section.key}".')
+            raise InvalidInput(f'Two sections have the same key "{section.key}".')
         seen.add(section.key)
     return content
 
@@ -168,7 +186,7 @@ def _clean(obj: models.Model) -> None:
         for name, messages in error.message_dict.items():
             label = obj._meta.get_field(name).verbose_name.capitalize() if name != "__all__" else ""
             parts.append(f"{label}: {' '.join(messages)}" if label else " ".join(messages))
-        raise WorkflowError(" ".join(parts)) from error
+        raise InvalidInput(" ".join(parts)) from error
 
 
 # --- shared internals -------------------------------------------------------------------
@@ -516,7 +534,7 @@ def create_monograph(
     try:
         with transaction.atomic():
             if Monograph.objects.filter(slug=slug).exists():
-                raise WorkflowError(_slug_taken(slug))
+                raise InvalidInput(_slug_taken(slug))
             monograph = Monograph(slug=slug, sort_title=_sort_title(content.title))
             _copy_working_fields(monograph, content)
             _clean(monograph)
@@ -533,18 +551,18 @@ def create_monograph(
                 message=summary,
             )
     except IntegrityError as error:  # the same slug created at the same moment
-        raise WorkflowError(_slug_taken(slug)) from error
+        raise InvalidInput(_slug_taken(slug)) from error
     return revision
 
 
 def _slug_for(content: MonographContent, slug: str | None) -> str:
     slug = (slug or "").strip() or slugify(content.title)
     if not slug:
-        raise WorkflowError(
+        raise InvalidInput(
             f'Cannot make a web address from the title "{content.title}"; give a slug.'
         )
     if slug != slugify(slug):
-        raise WorkflowError(
+        raise InvalidInput(
             f'"{slug}" is not a valid web address: use lower-case letters, numbers and hyphens.'
         )
     return slug
@@ -670,7 +688,7 @@ def revert_to(*, revision: Revision, by: Any, summary: str) -> Revision:
         source = _reread(revision, monograph)
         latest = _latest(monograph)
         if latest is not None and latest.content_hash == source.content_hash:
-            raise WorkflowError(
+            raise InvalidTransition(
                 f"Revision #{source.number} has the same content as the latest revision "
                 f"#{latest.number}; there is nothing to revert."
             )
@@ -899,7 +917,7 @@ def set_next_review_due(*, monograph: Monograph, by: Any, due: date) -> Monograp
     """Change when the monograph is next due for clinical review."""
     _require(can_review, by, "change review dates")
     if isinstance(due, datetime) or not isinstance(due, date):
-        raise WorkflowError("The next review date must be a date.")
+        raise InvalidInput("The next review date must be a date.")
     with transaction.atomic():
         monograph = _lock_monograph(monograph.pk)
         previous = monograph.next_review_due
@@ -989,5 +1007,5 @@ def import_source(
                 },
             )
     except IntegrityError as error:  # the same slug imported twice at the same moment
-        raise WorkflowError(f"{filename}: could not import, {_slug_taken(slug)}") from error
+        raise InvalidInput(f"{filename}: could not import, {_slug_taken(slug)}") from error
     return ImportResult(action, monograph, revision)

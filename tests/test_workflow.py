@@ -16,6 +16,7 @@ from django.utils import timezone
 from monographs import page, workflow
 from monographs.models import AuditEntry, Monograph, ReviewDecision, Revision
 from monographs.workflow import (
+    InvalidInput,
     InvalidTransition,
     StaleRevision,
     WorkflowError,
@@ -155,7 +156,7 @@ class TestCreate:
     )
     def test_bad_input_gets_a_clear_error_and_writes_nothing(self, editor, kwargs, message):
         arguments = {"content": sample_content(), "by": editor, "summary": "New", **kwargs}
-        with pytest.raises(WorkflowError, match=message):
+        with pytest.raises(InvalidInput, match=message):
             workflow.create_monograph(**arguments)
         assert not Monograph.objects.exists()
         assert not AuditEntry.objects.exists()
