@@ -61,7 +61,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 bench: install
-	$(PY) benchmarks/run.py
+	$(PY) tests/benchmarks/run.py
 
 collectstatic: install
 	$(PY) manage.py collectstatic --noinput
