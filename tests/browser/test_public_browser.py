@@ -62,7 +62,7 @@ def test_axe_finds_no_violations(live_server, page, site, name, screenshot_dir):
 
 
 @pytest.mark.parametrize("width", [320, 1280])
-@pytest.mark.parametrize("name", ["home", "a_to_z", "monograph", "history", "not_found"])
+@pytest.mark.parametrize("name", ["home", "a_to_z", "search", "monograph", "history", "not_found"])
 def test_screenshots_and_no_horizontal_scroll(live_server, page, site, name, width, screenshot_dir):
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(live_server.url + site[name])
