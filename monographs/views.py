@@ -105,12 +105,8 @@ def a_to_z_letters() -> list[Letter]:
 # --- helpers for the monograph pages -------------------------------------------------------
 def _published_or_gone(slug: str, select: tuple[str, ...] = ()) -> Monograph:
     """The published monograph, or Gone (withdrawn: 410) / Http404 (unknown, never published)."""
-    queryset = (
-        Monograph.objects.published().select_related(*select)
-        if select
-        else (Monograph.objects.published())
-    )
-    monograph = queryset.filter(slug=slug).first()
+    queryset = Monograph.objects.published().filter(slug=slug)
+    monograph = (queryset.select_related(*select) if select else queryset).first()
     if monograph is not None:
         return monograph
     withdrawn = (
