@@ -8,7 +8,7 @@ Nothing in the admin deletes or bulk-edits anything: no actions, no ``list_edita
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import admin, messages
@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from . import workflow
@@ -139,6 +140,14 @@ class ReviewDueFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _day(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date()
+    return date_format(value, "j M Y")
+
+
 def _section_diff_for(revision: Revision) -> tuple[Revision | None, ContentDiff]:
     """What a reviewer compares: the revision against the live one (or the one it replaced)."""
     monograph = revision.monograph
@@ -159,8 +168,8 @@ class MonographAdmin(admin.ModelAdmin):
     list_display = [
         "title",
         "state_badge",
-        "last_published_at",
-        "last_reviewed_at",
+        "last_published",
+        "last_reviewed",
         "review_due",
     ]
     list_filter = [StateFilter, ReviewDueFilter]
@@ -186,13 +195,20 @@ class MonographAdmin(admin.ModelAdmin):
             '<span class="ms-state ms-state-{}">{}</span>', state, STATE_LABELS[state]
         )
 
+    @admin.display(description="Last published", ordering="last_published_at")
+    def last_published(self, obj: Monograph) -> str:
+        return _day(obj.last_published_at)
+
+    @admin.display(description="Last reviewed", ordering="last_reviewed_at")
+    def last_reviewed(self, obj: Monograph) -> str:
+        return _day(obj.last_reviewed_at)
+
     @admin.display(description="Next review due", ordering="next_review_due")
     def review_due(self, obj: Monograph) -> str:
-        if obj.next_review_due is None:
-            return "—"
-        if obj.is_published and obj.next_review_due < timezone.localdate():
-            return format_html('<span class="ms-overdue">{} (overdue)</span>', obj.next_review_due)
-        return str(obj.next_review_due)
+        due = obj.next_review_due
+        if due is not None and obj.is_published and due < timezone.localdate():
+            return format_html('<span class="ms-overdue">{} (overdue)</span>', _day(due))
+        return _day(due)
 
     def get_urls(self) -> list:
         wrap = self.admin_site.admin_view

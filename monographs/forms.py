@@ -46,7 +46,7 @@ class MonographEditForm(forms.Form):
     disclaimer = forms.CharField(
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
+        widget=forms.Textarea(attrs={"rows": 5, "class": "vLargeTextField ms-wide"}),
         help_text="Markdown. Leave blank to use the site-wide disclaimer.",
     )
     summary = forms.CharField(

@@ -1,0 +1,120 @@
+"""End to end in real Chromium: an editor changes a section with the live preview and submits;
+the public page does not change; a moderator finds it in the queue, sees the diff, approves;
+the public page then shows the new text, the new review date and the history entry."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.utils import dateformat, timezone
+
+from monographs import sourcefile, workflow
+from monographs.models import Monograph, Revision
+from tests.conftest import SEED_PATH
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NEW_TEXT = "Take naltrexone with food if it upsets your stomach."
+
+
+def public_text(browser: Any, url: str) -> str:
+    """The page as a new visitor sees it: a fresh context, so no browser cache (public pages
+    are sent with a max-age) hides what the server answers now."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(url)
+        return page.inner_text("main")
+    finally:
+        context.close()
+
+
+def log_in(page: Any, base_url: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base_url}/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", f"pw-{username}")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+    assert "/admin/login/" not in page.url
+
+
+@pytest.fixture
+def naltrexone() -> Monograph:
+    """The seed, imported and published as `make run` does (an operator's import)."""
+    content = sourcefile.parse(SEED_PATH.read_bytes())
+    result = workflow.import_source(content=content, filename="naltrexone.md")
+    return Monograph.objects.get(pk=result.monograph.pk)
+
+
+def test_editor_edits_moderator_approves_public_sees_it(
+    live_server, browser, page, screenshot_dir, naltrexone, editor, moderator
+):
+    base = live_server.url
+    public_url = f"{base}{naltrexone.get_absolute_url()}"
+    before = public_text(browser, public_url)
+    assert before.startswith("Naltrexone") and "Naltrexone is primarily used" in before
+    assert NEW_TEXT not in before
+    assert "Last reviewed" not in before
+
+    # --- the editor changes Usage, watching the live preview
+    log_in(page, base, "editor1")
+    page.goto(f"{base}/admin/monographs/monograph/{naltrexone.pk}/change/")
+    usage = page.locator('fieldset[data-section-key="usage"]')
+    editor_box = usage.locator("textarea.markdownx-editor")
+    original = editor_box.input_value()
+    assert original.startswith("Naltrexone is primarily used")
+    editor_box.fill(f"{original}\n\n**Tip:** {NEW_TEXT}")
+    # markdownx posts the text to our (sanitizing) renderer; wait for the rendered Markdown
+    preview_bold = usage.locator(".markdownx-preview strong", has_text="Tip:")
+    preview_bold.wait_for(timeout=15_000)
+    assert NEW_TEXT in usage.locator(".markdownx-preview").inner_text()
+    page.fill("#id_summary", "Added a tip about taking it with food")
+    page.screenshot(path=str(screenshot_dir / "admin-edit-form.png"), full_page=True)
+    usage.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir / "admin-edit-form-usage.png"))
+    page.click("input[name=_submit]")
+    page.wait_for_selector(".messagelist")
+    assert "submitted it for review" in page.inner_text(".messagelist")
+    revision = Monograph.objects.get(pk=naltrexone.pk).latest_revision
+    assert revision.status == Revision.Status.IN_REVIEW
+
+    # --- nothing public changed yet
+    assert public_text(browser, public_url) == before
+
+    # --- the moderator finds it in the queue, sees the diff and approves
+    log_in(page, base, "moderator1")
+    page.click("text=Review queue")
+    page.wait_for_selector("#review-queue")
+    row = page.locator("#review-queue tbody tr", has_text="Naltrexone")
+    assert "Added a tip about taking it with food" in row.inner_text()
+    row.locator("a", has_text="Review").click()
+    usage_diff = page.locator('.ms-section[data-section="usage"]')
+    usage_diff.wait_for()
+    assert NEW_TEXT in usage_diff.locator(".ms-source ins").inner_text()
+    assert usage_diff.locator(".ms-rendered strong", has_text="Tip:").count() == 1
+    # unchanged sections are collapsed below the changed one
+    assert page.locator('details.ms-unchanged[data-section="dosage"]').count() == 1
+    assert not page.locator('details.ms-unchanged[data-section="dosage"]').get_attribute("open")
+    page.screenshot(path=str(screenshot_dir / "admin-review-screen.png"), full_page=True)
+    page.click("input[value='Approve and publish']")
+    page.wait_for_selector(".messagelist")
+    assert "Approved and published" in page.inner_text(".messagelist")
+    page.goto(f"{base}/admin/monographs/monograph/{naltrexone.pk}/history/")
+    assert page.locator("#revision-history tbody tr").count() == 2
+    page.screenshot(path=str(screenshot_dir / "admin-history.png"), full_page=True)
+    page.goto(f"{base}/admin/monographs/monograph/")
+    assert "Live" in page.inner_text("#result_list")
+    page.screenshot(path=str(screenshot_dir / "admin-monograph-list.png"))
+
+    # --- the public sees the new text, today's review date and the history entry
+    page.context.clear_cookies()
+    main = public_text(browser, public_url)
+    assert NEW_TEXT in main
+    today = dateformat.format(timezone.localdate(), "j F Y")
+    assert re.search(rf"Last reviewed\s*{today} by Moderator1 Tester", main)
+    assert re.search(r"Next review due\s*\d", main)
+    history = public_text(browser, f"{public_url}history/")
+    assert "Added a tip about taking it with food" in history
