@@ -120,3 +120,15 @@ def test_on_this_page_links_reach_every_section(live_server, page, site):
     assert len(targets) >= 6
     for target in targets:
         assert page.locator(target).count() == 1, target
+
+
+def test_withdrawn_page_is_accessible_and_says_why(live_server, page, site, moderator):
+    monograph = Monograph.objects.get(slug="testamol")
+    workflow.withdraw(monograph=monograph, by=moderator, reason="Safety review under way")
+    cache.clear()
+    response = page.goto(live_server.url + monograph.get_absolute_url())
+
+    assert response is not None and response.status == 410
+    assert "Safety review under way" in page.locator("main").inner_text()
+    report = axe_violations(page)
+    assert report == "", report
