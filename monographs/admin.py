@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, QuerySet
@@ -296,7 +297,7 @@ class MonographAdmin(admin.ModelAdmin):
         base = latest.data if latest else None
         sections = base.sections if base else new_monograph_sections()
         if request.method == "POST":
-            form = MonographEditForm(request.POST, base=base)
+            form = MonographEditForm(request.POST, base=base, creating=monograph is None)
             if form.is_valid():
                 response = self._save(request, monograph, form)
                 if response is not None:
@@ -306,6 +307,7 @@ class MonographAdmin(admin.ModelAdmin):
                 initial=initial_for(base, latest.pk) if base else {},
                 sections=sections,
                 base=base,
+                creating=monograph is None,
             )
         return self._render_edit(request, monograph, form)
 
@@ -319,7 +321,12 @@ class MonographAdmin(admin.ModelAdmin):
         user = request.user
         try:
             if monograph is None:
-                revision = workflow.create_monograph(content=content, by=user, summary=summary)
+                revision = workflow.create_monograph(
+                    content=content,
+                    by=user,
+                    summary=summary,
+                    slug=form.cleaned_data.get("slug") or None,
+                )
                 monograph = revision.monograph
                 conflict = False
             else:
@@ -500,6 +507,8 @@ class MonographAdmin(admin.ModelAdmin):
         base, diff = _section_diff_for(revision)
         live = revision.monograph.live_revision
         authors = _authors_since_live(revision)
+        # Shown up front; the workflow refuses the approval anyway.
+        own_work = request.user in authors and not settings.MEDSITE_ALLOW_SELF_APPROVAL
         context = self._context(
             request,
             f"Review “{revision.monograph}” revision #{revision.number}",
@@ -512,6 +521,7 @@ class MonographAdmin(admin.ModelAdmin):
             approve_form=approve_form,
             changes_form=changes_form,
             reviewable=revision.status == S.IN_REVIEW,
+            own_work=own_work,
             decisions=revision.decisions.select_related("reviewer"),
         )
         return TemplateResponse(request, "admin/monographs/review.html", context)

@@ -67,10 +67,19 @@ class MonographEditForm(forms.Form):
         *args: Any,
         sections: list[Section] | None = None,
         base: MonographContent | None = None,
+        creating: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.base = base
+        if creating:
+            # The web address is fixed at creation; later title changes keep it stable.
+            self.fields["slug"] = forms.SlugField(
+                label="Web address",
+                max_length=200,
+                required=False,
+                help_text="Optional: made from the title when left blank (/medicines/<address>/).",
+            )
         if self.is_bound:
             count = self._posted_count()
         else:
@@ -95,7 +104,7 @@ class MonographEditForm(forms.Form):
             )
         self.fields["new_body"] = _markdown_field("New section text", rows=6)
         # The hidden fields are bound to the form's own layout; keep them out of the way.
-        self.order_fields(["title", "generic_name", "other_names"])
+        self.order_fields(["title", "slug", "generic_name", "other_names"])
 
     def _posted_count(self) -> int:
         raw = self.data.get(self.add_prefix("section_count"), "")

@@ -183,6 +183,29 @@ def test_a_save_that_changes_nothing_creates_nothing(client, editor, live):
     assert "No changes to save." in message_texts(response)
 
 
+def test_submitting_an_unchanged_draft_submits_it_without_a_new_revision(client, editor, live):
+    client.force_login(editor)
+    latest = fresh(live).latest_revision
+    client.post(change_url(live), form_data(edited(latest.data, usage="Draft."), based_on=latest))
+    draft = fresh(live).latest_revision
+    data = form_data(draft.data, based_on=draft, _submit="Save and submit for review")
+    del data["_save"]
+    response = client.post(change_url(live), data)
+    assert fresh(live).latest_revision == draft
+    assert Revision.objects.get(pk=draft.pk).status == S.IN_REVIEW
+    assert any("No changes to save" in m for m in message_texts(response))
+
+
+def test_editing_a_revision_in_review_keeps_it_in_review(client, editor, in_review):
+    client.force_login(editor)
+    data = form_data(edited(in_review.data, usage="Fix while in review."), based_on=in_review)
+    response = client.post(change_url(in_review.monograph), data)
+    latest = fresh(in_review.monograph).latest_revision
+    assert latest.number == 3 and latest.status == S.IN_REVIEW
+    assert Revision.objects.get(pk=in_review.pk).status == S.SUPERSEDED
+    assert any("the moderator reviews your new text" in m for m in message_texts(response))
+
+
 def test_removing_and_adding_sections(client, editor, live):
     client.force_login(editor)
     latest = fresh(live).latest_revision
@@ -221,6 +244,16 @@ def test_a_conflicting_save_is_kept_flagged_and_shows_what_changed(client, edito
     assert "<ins>Editor two rewrote the usage</ins>" in page
     # my own edit is in the form, not lost
     assert "Editor one added a precaution." in page
+
+
+def test_a_new_monograph_may_choose_its_web_address(client, editor):
+    client.force_login(editor)
+    url = reverse("admin:monographs_monograph_add")
+    bad = client.post(url, form_data(sample_content("Newdrug"), based_on=None, slug="Bad slug!"))
+    assert bad.status_code == 200 and not Monograph.objects.exists()
+    assert "Newdrug" in bad.content.decode()
+    client.post(url, form_data(sample_content("Newdrug"), based_on=None, slug="newdrug-tablets"))
+    assert Monograph.objects.get().slug == "newdrug-tablets"
 
 
 def test_a_workflow_refusal_is_shown_and_the_form_keeps_the_data(client, editor, live):
@@ -363,6 +396,7 @@ def test_nobody_approves_their_own_revision(client, moderator, moderator2, live)
     )
     revision = workflow.submit(revision=result.revision, by=moderator2)
     client.force_login(moderator2)
+    assert "Four-eyes rule" in client.get(review_url(revision)).content.decode()
     response = client.post(
         review_url(revision), {"action": "approve", "content_hash": revision.content_hash}
     )
