@@ -799,12 +799,21 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         "actor",
         "action",
         "monograph",
-        "revision",
-        "from_state",
-        "to_state",
+        "revision_number",
+        "transition",
         "message",
     ]
     list_filter = ["action", "actor", "monograph"]
     list_select_related = ["actor", "monograph", "revision__monograph"]
     date_hierarchy = "created_at"
     search_fields = ["message", "monograph__title", "actor__username"]
+
+    @admin.display(description="Revision", ordering="revision__number")
+    def revision_number(self, obj: AuditEntry) -> str:
+        return f"#{obj.revision.number}" if obj.revision_id else "—"
+
+    @admin.display(description="State")
+    def transition(self, obj: AuditEntry) -> str:
+        if not (obj.from_state or obj.to_state):
+            return "—"
+        return f"{obj.from_state or '∅'} → {obj.to_state or '∅'}"
