@@ -26,11 +26,11 @@ A source file looks like this (``content/naltrexone.md`` is the reference)::
 
 Decisions the format leaves open, made here once:
 
-- The front matter is a small YAML subset: ``key: value`` (value optionally quoted), lists
-  as a flow list (``[Revia, Vivitrol]``) or a block list (``  - Revia`` lines), ``#``
-  comments. Only ``layout``, ``title`` and ``other_names`` are known; any other key is
-  refused, because the content model has nowhere to keep it and an import must not drop
-  what an author wrote without saying so.
+- The front matter is a small YAML subset: ``key: value`` (value optionally quoted),
+  lists as a flow list (``[Revia, Vivitrol]``) or a block list (``  - Revia`` lines; what
+  ``write`` uses), ``#`` comments. Only ``layout``, ``title`` and ``other_names`` are
+  known; any other key is refused, because the content model has nowhere to keep it and
+  an import must not drop what an author wrote without saying so.
 - The title comes from the front matter and/or the ``# Title`` line; when both are given
   they must agree (otherwise which one the author meant is a guess).
 - Text between the title and the first ``###`` heading is kept as a leading "Overview"
@@ -38,18 +38,26 @@ Decisions the format leaves open, made here once:
 - ``### Generic Name`` is not a section: its one line is the generic name (default: the
   title). ``### Disclaimer`` is not a section either: its body is the disclaimer, like a
   closing ``**Disclaimer:**`` paragraph; a file may have one or the other, not both.
+- Names (title, generic name, other names, layout, headings) are one line each: runs of
+  spaces in them are read as one space.
 - A section body is the source text verbatim, only leading and trailing blank lines
   removed, so Markdown spacing, tables and nested lists survive a round trip. ``###``
   inside a fenced code block is text, not a heading.
 
+Content typed in the admin can hold what this format cannot say (a ``###`` line outside
+code in a section body); ``write`` writes it as it is, and it reads back restructured (a
+new section), never lost.
+
 ``write`` produces the same layout; ``parse(write(c)) == c`` for parsed content, and
-``write(parse(text))`` equals ``text`` up to blank lines and trailing spaces.
+for a file in this layout ``write(parse(text))`` equals ``text`` up to blank lines and
+trailing spaces (the seed comes back byte for byte).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import string
 from dataclasses import dataclass
 
 from .content import MonographContent, Section, normalise_heading, section_key
@@ -65,6 +73,7 @@ _FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
 # end of the line; an optional closing run of hashes is not part of the text.
 _H1 = re.compile(r"^ {0,3}#(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
 _H3 = re.compile(r"^ {0,3}###(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ANY_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 _CODE_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _DISCLAIMER_LABEL = re.compile(r"^\s*\*\*\s*Disclaimer\s*(?::\s*\*\*|\*\*\s*:)[ \t]*", re.I)
 _KEY_LINE = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(?:[ \t]+(?P<value>.*))?$")
@@ -111,22 +120,26 @@ def parse(data: str | bytes) -> MonographContent:
     meta = _parse_front_matter(front)
     blocks = _split_blocks(lines, body_start)
 
-    disclaimer, disclaimer_block = _take_closing_disclaimer(blocks)
-
     h1_title = _take_h1_title(blocks[0]) if blocks[0].heading is None else ""
+    last = blocks[-1]
+    if last.heading is not None and normalise_heading(last.heading) == _DISCLAIMER:
+        # A closing "### Disclaimer" section is the disclaimer as a whole, label or not.
+        disclaimer, disclaimer_block = "", None
+    else:
+        disclaimer, disclaimer_block = _take_closing_disclaimer(blocks)
     fm_title = meta.get("title", "")
     if fm_title and h1_title and _squash(fm_title) != _squash(h1_title):
         raise SourceFormatError(
             f"the front-matter title {fm_title!r} and the '# {h1_title}' line disagree"
         )
-    title = fm_title or h1_title
+    title = _squash(fm_title or h1_title)
     if not title:
         raise SourceFormatError("no title: give a front-matter 'title' or a '# Title' line")
 
     content = MonographContent(
         title=title,
-        other_names=list(meta.get("other_names", [])),
-        layout=meta.get("layout", ""),
+        other_names=[_squash(name) for name in meta.get("other_names", [])],
+        layout=_squash(meta.get("layout", "")),
     )
     taken: set[str] = set()
     generic_name: str | None = None
@@ -147,26 +160,20 @@ def parse(data: str | bytes) -> MonographContent:
                 raise SourceFormatError(
                     f"line {block.line}: '### Generic Name' must be followed by one line"
                 )
-            generic_name = body.strip()
+            generic_name = _squash(body)
+            if generic_name[:1] == "\\" and generic_name[1:2] in string.punctuation:
+                generic_name = generic_name[1:]  # written escaped, see _name_line
         elif kind == _DISCLAIMER:
             if seen_disclaimer_section:
                 raise SourceFormatError(f"line {block.line}: a second '### Disclaimer' section")
             seen_disclaimer_section = True
-            if disclaimer_block is block:
-                # The closing paragraph was this section's labelled text; anything before it
-                # would be a second disclaimer text with nowhere to go.
-                if body:
-                    raise SourceFormatError(
-                        f"line {block.line}: the '### Disclaimer' section holds more than "
-                        "its '**Disclaimer:**' paragraph"
-                    )
-                continue
             if disclaimer_block is not None:
                 raise SourceFormatError(
                     f"line {block.line}: a '### Disclaimer' section and a closing "
                     "'**Disclaimer:**' paragraph; keep one"
                 )
-            disclaimer = _DISCLAIMER_LABEL.sub("", body, count=1).strip()
+            # Only the label goes: stripping the text could turn an indented line into a heading.
+            disclaimer = _DISCLAIMER_LABEL.sub("", body, count=1)
         else:
             key = section_key(block.heading, taken)
             taken.add(key)
@@ -364,7 +371,7 @@ def _split_blocks(lines: list[str], start: int) -> list[_Block]:
                 text = (heading["text"] or "").strip()
                 if not text.strip("#"):  # "### ###" is an empty heading with a closing run
                     raise SourceFormatError(f"line {index + 1}: empty '###' heading")
-                blocks.append(_Block(heading=text, line=index + 1, lines=[]))
+                blocks.append(_Block(heading=_squash(text), line=index + 1, lines=[]))
                 continue
         blocks[-1].lines.append(line)
     if fence is not None:
@@ -398,7 +405,10 @@ def _take_closing_disclaimer(blocks: list[_Block]) -> tuple[str, _Block | None]:
     while end and not block.lines[end - 1].strip():
         end -= 1
     start = end
-    while start and block.lines[start - 1].strip():
+    # A paragraph runs back to a blank line or to a heading line (which ends a paragraph).
+    while (
+        start and block.lines[start - 1].strip() and not _ANY_HEADING.match(block.lines[start - 1])
+    ):
         start -= 1
     if start == end or not _DISCLAIMER_LABEL.match(block.lines[start]):
         return "", None
@@ -435,7 +445,7 @@ def _snippet(line: str, limit: int = 40) -> str:
 
 def write(content: MonographContent) -> str:
     """The source text of ``content``, laid out like the seed, ending with one newline."""
-    title = _one_line(content.title)
+    title = _squash(content.title)
     head = ["---"]
     if content.layout:
         head.append(f"layout: {_yaml_scalar(content.layout)}")
@@ -443,15 +453,25 @@ def write(content: MonographContent) -> str:
     if content.other_names:
         head.append("other_names:")
         head.extend(f"  - {_yaml_scalar(name)}" for name in content.other_names)
-    head += ["---", "", f"# {title}", "### Generic Name", _one_line(content.generic_name) or title]
+    generic_name = _squash(content.generic_name) or title
+    head += ["---", "", f"# {_heading(title)}", "### Generic Name", _name_line(generic_name)]
     chunks = [
-        f"### {_one_line(section.heading)}\n\n{_body(section.body)}".rstrip("\n")
+        f"### {_heading(section.heading)}\n\n{_body(section.body)}".rstrip("\n")
         for section in content.sections
     ]
     disclaimer = _body(content.disclaimer)
-    if "\n\n" in disclaimer or "\n \n" in disclaimer:
-        # A closing paragraph is one paragraph: a longer disclaimer needs its own section.
-        chunks.append(f"### Disclaimer\n\n{disclaimer}")
+    last_body = _body(content.sections[-1].body) if content.sections else ""
+    _, labelled = _take_closing_disclaimer([_Block(None, 0, last_body.split("\n"))])
+    closing = f"**Disclaimer:** {disclaimer}"
+    read_back, _ = _take_closing_disclaimer([_Block(None, 0, closing.split("\n"))])
+    has_fence = any(_CODE_FENCE.match(line) for line in disclaimer.split("\n"))
+    if labelled or has_fence or read_back != disclaimer:
+        # A closing paragraph is one Markdown paragraph, so a longer disclaimer needs its
+        # own section; so does a last section that itself ends with a "**Disclaimer:**"
+        # paragraph, which would otherwise be read back as the disclaimer.
+        if _DISCLAIMER_LABEL.match(disclaimer):
+            disclaimer = f"**Disclaimer:** {disclaimer}"  # parse drops one leading label
+        chunks.append(f"### Disclaimer\n\n{disclaimer}".rstrip("\n"))
     elif disclaimer:
         chunks.append(f"**Disclaimer:** {disclaimer}")
     # Like the seed: one blank line after the generic name, two between sections.
@@ -461,18 +481,34 @@ def write(content: MonographContent) -> str:
     return text + "\n"
 
 
+def _heading(text: str) -> str:
+    # A heading ending in "#"s would lose them as a closing sequence; an explicit closing
+    # sequence keeps them.
+    text = _squash(text)
+    return f"{text} #" if re.search(r"(?:^|[ \t])#+$", text) else text
+
+
+def _name_line(name: str) -> str:
+    # A bare line that opens a code block, is a heading or a disclaimer label would be
+    # read back as that; a Markdown backslash escape keeps it a name.
+    if (
+        _CODE_FENCE.match(name)
+        or _ANY_HEADING.match(name)
+        or _DISCLAIMER_LABEL.match(name)
+        or name.startswith("\\")
+    ):
+        return "\\" + name
+    return name
+
+
 def _body(text: str) -> str:
     # Text typed into a browser arrives with CRLF line ends; the file uses LF.
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     return _strip_blank_edges(lines)
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _yaml_scalar(value: str) -> str:
-    value = _one_line(value)
+    value = _squash(value)
     if (
         not value
         or _YAML_SPECIAL.match(value)

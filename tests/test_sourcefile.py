@@ -529,3 +529,62 @@ def test_a_disclaimer_of_several_paragraphs_is_written_as_a_section():
 def test_an_empty_section_round_trips():
     content = _content(sections=[Section(key="dosage", heading="Dosage", body="")])
     assert parse(write(content)) == content
+
+
+def test_names_and_headings_are_single_spaced():
+    content = parse(
+        src("# Aspirin\n### Generic  Name\nAcetyl  salicylic\n\n### How  it   Works\n\nx")
+    )
+    assert content.generic_name == "Acetyl salicylic"
+    assert [(s.key, s.heading) for s in content.sections] == [("how_it_works", "How it Works")]
+
+
+def test_a_disclaimer_paragraph_right_after_a_heading_line_is_still_the_disclaimer():
+    content = parse(src("# Aspirin\n### Usage\n\nPain.\n\n#### Note\n**Disclaimer:** Ask.\n"))
+    assert content.disclaimer == "Ask."
+    assert content.section("usage").body == "Pain.\n\n#### Note"
+
+
+def test_a_closing_disclaimer_section_is_the_disclaimer_as_a_whole():
+    content = parse(
+        src("# Aspirin\n### Usage\nx\n### Disclaimer\n\nFirst.\n\n**Disclaimer:** Two.\n")
+    )
+    assert content.disclaimer == "First.\n\n**Disclaimer:** Two."
+    assert parse(write(content)) == content
+
+
+@pytest.mark.parametrize(
+    "generic_name", ["```python", "~~~", "### Not a heading", "**Disclaimer:** no", "\\back"]
+)
+def test_a_generic_name_markdown_would_misread_is_written_escaped(generic_name: str):
+    content = _content(generic_name=generic_name, sections=[], disclaimer="")
+    text = write(content)
+    assert f"### Generic Name\n\\{generic_name}\n" in text
+    assert parse(text) == content
+
+
+def test_headings_ending_in_hashes_keep_them():
+    content = _content(
+        title="Vitamin #",
+        sections=[Section(key="notes", heading="Notes ##", body="x")],
+    )
+    text = write(content)
+    assert "# Vitamin # #\n" in text
+    assert "### Notes ## #\n" in text
+    assert parse(text) == content
+
+
+def test_a_disclaimer_that_is_not_one_paragraph_is_written_as_a_section():
+    for disclaimer in ("Ask.\n#### Really", "Ask.\n```\ncode\n```"):
+        content = _content(disclaimer=disclaimer)
+        text = write(content)
+        assert "### Disclaimer\n\n" in text
+        assert parse(text) == content
+
+
+def test_a_last_section_ending_in_a_disclaimer_label_is_not_read_back_as_the_disclaimer():
+    body = "Pain.\n\n**Disclaimer:** part of the usage text"
+    content = _content(sections=[Section(key="usage", heading="Usage", body=body)], disclaimer="")
+    text = write(content)
+    assert text.endswith("**Disclaimer:** part of the usage text\n\n\n### Disclaimer\n")
+    assert parse(text) == content
