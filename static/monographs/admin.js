@@ -5,6 +5,17 @@
     if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn);
   }
   ready(function () {
+    // The live previews scroll when long: make them reachable and named for keyboard and
+    // screen-reader users.
+    document.querySelectorAll(".markdownx-preview").forEach(function (preview) {
+      var editor = preview.parentNode.querySelector("textarea");
+      var label = editor && editor.id ? document.querySelector("label[for='" + editor.id + "']") : null;
+      var section = preview.closest("fieldset");
+      var title = section ? section.querySelector("h2") : null;
+      preview.setAttribute("tabindex", "0");
+      preview.setAttribute("role", "region");
+      preview.setAttribute("aria-label", "Live preview" + (title ? ": " + title.textContent : label ? ": " + label.textContent : ""));
+    });
     // Dim a section whose "Remove this section" box is ticked, so the editor sees what goes.
     document.querySelectorAll(".ms-edit-section input[type=checkbox][name$='-remove']").forEach(function (box) {
       var section = box.closest(".ms-edit-section");

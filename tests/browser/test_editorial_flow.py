@@ -118,3 +118,38 @@ def test_editor_edits_moderator_approves_public_sees_it(
     assert re.search(r"Next review due\s*\d", main)
     history = public_text(browser, f"{public_url}history/")
     assert "Added a tip about taking it with food" in history
+
+
+def test_the_editorial_screens_have_no_accessibility_violations(
+    live_server, page, naltrexone, editor, moderator, moderator2
+):
+    from axe_playwright_python.sync_playwright import Axe
+    from django.urls import reverse
+
+    monograph = Monograph.objects.get(pk=naltrexone.pk)
+    content = monograph.latest_revision.data
+    content.sections[0].body += "\n\nA <b>new</b> sentence."
+    saved = workflow.save_draft(
+        monograph=monograph, content=content, by=moderator2, summary="New", based_on=None
+    )
+    revision = workflow.submit(revision=saved.revision, by=moderator2)
+    log_in(page, live_server.url, "moderator1")
+    screens = [
+        reverse("admin:index"),
+        reverse("admin:monographs_monograph_changelist"),
+        reverse("admin:monographs_monograph_change", args=[monograph.pk]),
+        reverse("admin:monographs_review_queue"),
+        reverse("admin:monographs_revision_review", args=[revision.pk]),
+        reverse("admin:monographs_monograph_history", args=[monograph.pk]),
+        reverse("admin:monographs_compare", args=[monograph.pk]) + "?a=1&b=2",
+        reverse("admin:monographs_site_disclaimer"),
+    ]
+    problems = []
+    for url in screens:
+        page.goto(live_server.url + url)
+        results = Axe().run(page, options={"resultTypes": ["violations"]})
+        problems += [
+            f"{url}: {v['id']} {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]
+        ]
+    assert problems == []
