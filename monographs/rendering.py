@@ -193,7 +193,8 @@ def normalize_list_indentation(text: str) -> str:
                 stack.pop()
             if stack and indent == stack[-1][0]:
                 stack.pop()  # a sibling replaces the item at its level
-            depth = len(stack)
+            # Nothing real nests this deep; parsing cost grows with the square of the depth.
+            depth = min(len(stack), _MAX_LIST_DEPTH)
             content_col = indent + len(item.group(2)) + len(item.group(3))
             stack.append((indent, content_col))
             if depth == 0 and previous_was_paragraph:
@@ -212,7 +213,7 @@ def normalize_list_indentation(text: str) -> str:
             else:
                 while len(stack) > 1 and indent <= stack[-1][0]:
                     stack.pop()
-                owner_depth = len(stack) - 1
+                owner_depth = min(len(stack) - 1, _MAX_LIST_DEPTH)
                 extra = max(0, indent - stack[-1][1])
                 out.append(" " * (4 * (owner_depth + 1) + extra) + line.lstrip(" "))
             after_blank = False
@@ -223,6 +224,63 @@ def normalize_list_indentation(text: str) -> str:
         previous_was_paragraph = indent < 4 or not after_blank
         after_blank = False
     return "\n".join(out)
+
+
+# --- pathological input -------------------------------------------------------------------------
+# python-markdown's inline patterns rescan to the end of a block for every "[", "(" or "<" that is
+# never closed, so 20,000 of them take minutes (measured: "[" * 20000 -> 170 s, "<a " * 30000 ->
+# 130 s). Such characters can never start a link, an autolink or a tag, so neutralising them does
+# not change the rendering; it is only done past a threshold because a backslash escape would
+# show inside a code span.
+_MAX_UNCLOSED = 64
+_MAX_BRACKET_DEPTH = 16
+_MAX_LIST_DEPTH = 12
+_BRACKET_RE = re.compile(r"\\.|[\[\]()]", re.DOTALL)
+_DEAD_LT_RE = re.compile(r"<(?=[^<>]*(?:<|$))")
+# C0 controls other than tab/newline/CR mean nothing in Markdown and are invalid in HTML; one of
+# them stands in for a dead "<" (an entity would be slow again: python-markdown stashes each one).
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LT_PLACEHOLDER = "\x0e"
+
+
+def _defuse(text: str) -> str:
+    text = _CONTROL_RE.sub("", text)
+    text = _escape_unclosed(text, "[", "]", r"\[")
+    text = _escape_unclosed(text, "(", ")", r"\(")
+    if text.count("<") > _MAX_UNCLOSED and len(_DEAD_LT_RE.findall(text)) > _MAX_UNCLOSED:
+        text = _DEAD_LT_RE.sub(_LT_PLACEHOLDER, text)
+    return text
+
+
+def _restore(html: str) -> str:
+    return html.replace(_LT_PLACEHOLDER, "&lt;")
+
+
+def _escape_unclosed(text: str, opener: str, closer: str, escaped: str) -> str:
+    if text.count(opener) <= _MAX_UNCLOSED:
+        return text
+    stack: list[int] = []
+    doomed: list[int] = []
+    for match in _BRACKET_RE.finditer(text):
+        char = match.group(0)
+        if char == opener:
+            if len(stack) >= _MAX_BRACKET_DEPTH:
+                doomed.append(match.start())
+            else:
+                stack.append(match.start())
+        elif char == closer and stack:
+            stack.pop()
+    doomed.extend(stack)
+    if len(doomed) <= _MAX_UNCLOSED and len(stack) <= _MAX_UNCLOSED:
+        return text
+    pieces = []
+    previous = 0
+    for position in sorted(doomed):
+        pieces.append(text[previous:position])
+        pieces.append(escaped)
+        previous = position + 1
+    pieces.append(text[previous:])
+    return "".join(pieces)
 
 
 # --- headings ----------------------------------------------------------------------------------
@@ -249,11 +307,12 @@ def render_markdown(text: str, *, heading_offset: int = 0) -> str:
     if not text or not text.strip():
         return ""
     try:
-        html = _block_markdown().convert(normalize_list_indentation(str(text)))
+        html = _block_markdown().convert(normalize_list_indentation(_defuse(str(text))))
     except RecursionError:
         # Pathologically nested input (thousands of ">" or list levels): show it as text.
-        html = "<pre>" + nh3.clean_text(str(text)) + "</pre>"
-    return _shift_headings(_CLEANER.clean(html), max(0, int(heading_offset)))
+        _local.block = None  # do not reuse an instance abandoned mid-parse
+        return "<pre>" + nh3.clean_text(str(text)) + "</pre>"
+    return _shift_headings(_restore(_CLEANER.clean(html)), max(0, int(heading_offset)))
 
 
 def render_inline(text: str) -> str:
@@ -264,12 +323,13 @@ def render_inline(text: str) -> str:
     """
     if not text or not text.strip():
         return ""
-    flat = " ".join(str(text).split())
+    flat = _defuse(" ".join(str(text).split()))
     try:
         html = _inline_markdown().convert(flat)
     except RecursionError:
+        _local.inline = None
         return nh3.clean_text(flat)
-    return _INLINE_CLEANER.clean(html).strip()
+    return _restore(_INLINE_CLEANER.clean(html)).strip()
 
 
 class _TextExtractor(HTMLParser):
