@@ -533,7 +533,11 @@ class MonographAdmin(admin.ModelAdmin):
         monograph = self._monograph(request, object_id)
         revisions = list(
             monograph.revisions.select_related(
-                "created_by", "submitted_by", "published_by", "disclaimer_version"
+                "created_by",
+                "submitted_by",
+                "published_by",
+                "reverted_from",
+                "disclaimer_version__monograph",
             )
             .prefetch_related("decisions__reviewer")
             .order_by("-number")
