@@ -31,6 +31,7 @@ _INLINE_TAGS = {"strong", "em", "b", "i", "a", "code", "sup", "sub", "abbr", "ma
 _ALLOWED_TAGS = _BLOCK_TAGS | _INLINE_TAGS
 
 _ALLOWED_ATTRIBUTES = {
+    "*": set(),  # without this key nh3 keeps its default generic attributes (lang, title)
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
     "abbr": {"title"},
@@ -105,7 +106,7 @@ _CLEANER = nh3.Cleaner(
 _INLINE_CLEANER = nh3.Cleaner(
     tags=_INLINE_TAGS,
     clean_content_tags=_CLEAN_CONTENT_TAGS,
-    attributes={"a": {"href", "title"}, "abbr": {"title"}},
+    attributes={"*": set(), "a": {"href", "title"}, "abbr": {"title"}},
     attribute_filter=_attribute_filter,
     url_schemes=_URL_SCHEMES,
     strip_comments=True,
@@ -214,8 +215,14 @@ def normalize_list_indentation(text: str) -> str:
                 while len(stack) > 1 and indent <= stack[-1][0]:
                     stack.pop()
                 owner_depth = min(len(stack) - 1, _MAX_LIST_DEPTH)
-                extra = max(0, indent - stack[-1][1])
-                out.append(" " * (4 * (owner_depth + 1) + extra) + line.lstrip(" "))
+                if after_blank:
+                    # A new block inside the item: one level deeper than the item's marker.
+                    extra = max(0, indent - stack[-1][1])
+                    out.append(" " * (4 * (owner_depth + 1) + extra) + line.lstrip(" "))
+                else:
+                    # Paragraph continuation: python-markdown removes one level of indentation
+                    # only, and would keep the rest as stray spaces in the text.
+                    out.append(" " * (4 * owner_depth) + line.lstrip(" "))
             after_blank = False
             previous_was_paragraph = False
             continue
@@ -329,7 +336,8 @@ def render_inline(text: str) -> str:
     except RecursionError:
         _local.inline = None
         return nh3.clean_text(flat)
-    return _restore(_INLINE_CLEANER.clean(html)).strip()
+    # Raw block HTML leaves line breaks behind; a question is one line.
+    return " ".join(_restore(_INLINE_CLEANER.clean(html)).split())
 
 
 class _TextExtractor(HTMLParser):

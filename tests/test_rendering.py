@@ -1,0 +1,571 @@
+"""Markdown -> sanitized HTML (issue 2, point 4): monographs/rendering.py.
+
+The sanitizer tests parse every output with html.parser and check each tag and attribute against
+the allow-list, rather than looking for substrings only.
+"""
+
+from __future__ import annotations
+
+import html as html_module
+import re
+import threading
+import time
+from html.parser import HTMLParser
+
+import pytest
+
+from monographs import rendering
+from monographs.rendering import markdown_to_text, render_inline, render_markdown
+
+# The contract, restated independently of the implementation.
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "ul", "ol", "li",
+    "a", "table", "thead", "tbody", "tr", "th", "td", "code", "pre", "blockquote", "img", "sup",
+    "sub", "dl", "dt", "dd", "abbr", "mark",
+}  # fmt: skip
+INLINE_TAGS = {"strong", "em", "b", "i", "a", "code", "sup", "sub", "abbr", "mark", "br"}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "rel"},
+    "img": {"src", "alt", "title"},
+    "th": {"align"},
+    "td": {"align"},
+    "abbr": {"title"},
+    "ol": {"start"},
+}
+SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
+BLANKS = re.compile(r"[\x00-\x20\x7f\u00a0\u2000-\u200f\u2028\u2029\ufeff]+")
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.comments: list[str] = []
+        self.declarations: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+    def handle_comment(self, data):
+        self.comments.append(data)
+
+    def handle_decl(self, decl):
+        self.declarations.append(decl)
+
+    def handle_pi(self, data):
+        self.declarations.append(data)
+
+    def unknown_decl(self, data):
+        self.declarations.append(data)
+
+
+def assert_safe(html: str, allowed_tags: set[str] = ALLOWED_TAGS) -> None:
+    """Every tag and attribute is on the allow-list and no URL can run script."""
+    lowered = html.lower()
+    assert "<script" not in lowered
+    # Substring check on the markup itself (attribute values blanked: nh3 always double-quotes
+    # them, and "onclick=" typed as alt text is text, not an attribute).
+    for tag_text in re.findall(r"<[^>]*>", re.sub(r'"[^"]*"', '""', lowered)):
+        assert not re.search(r"\son\w+\s*=", tag_text), html
+        assert "javascript:" not in tag_text and "data:" not in tag_text, html
+    collector = _Collector()
+    collector.feed(html)
+    collector.close()
+    assert not collector.comments, html
+    assert not collector.declarations, html
+    for tag, attrs in collector.tags:
+        assert tag in allowed_tags, f"<{tag}> survived in {html!r}"
+        for name, value in attrs:
+            assert not name.startswith("on"), html
+            assert name not in {"style", "class", "id", "srcdoc", "formaction", "action"}, html
+            assert name in ALLOWED_ATTRIBUTES.get(tag, set()), f"{tag}[{name}] in {html!r}"
+            if name in {"href", "src"}:
+                assert_safe_url(tag, name, value or "")
+            if name == "align":
+                assert value in {"left", "center", "right"}
+
+
+def assert_safe_url(tag: str, name: str, value: str) -> None:
+    # The parser has decoded entities; browsers also ignore blanks and controls inside a scheme.
+    squashed = BLANKS.sub("", value).lower()
+    for scheme in ("javascript:", "vbscript:", "data:", "livescript:"):
+        assert not squashed.startswith(scheme), f"{tag}[{name}]={value!r}"
+    scheme = re.match(r"^([a-z][a-z0-9+.-]*):", squashed)
+    if scheme:
+        assert scheme.group(1) in SAFE_SCHEMES, value
+    if tag == "img":
+        assert value.startswith("https://") or value.startswith("/media/"), value
+
+
+XSS_PAYLOADS = [
+    # script tags
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "<scr<script>ipt>alert(1)</script>",
+    '<script type="text/javascript">document.write("x")</script>after',
+    "<template><script>alert(1)</script></template>",
+    # event handlers
+    "<img src=x onerror=alert(1)>",
+    '<img src="https://ok.example/x.png" onload="alert(1)">',
+    '<a href="https://ok.example/" onclick="alert(1)">x</a>',
+    '<div onmouseover="alert(1)">hover</div>',
+    "<details open ontoggle=alert(1)>x</details>",
+    "<body onload=alert(1)>",
+    "<input autofocus onfocus=alert(1)>",
+    "<video><source onerror=alert(1)></video>",
+    '<p title="x" ONCLICK="alert(1)">y</p>',
+    # javascript: links: plain, mixed case, entity-encoded, with blanks and controls
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<a href="&#106;avascript:alert(1)">x</a>',
+    '<a href="&#x6A;avascript:alert(1)">x</a>',
+    '<a href="&#0000106&#0000097vascript:alert(1)">x</a>',
+    '<a href="javascript&colon;alert(1)">x</a>',
+    '<a href="java\tscript:alert(1)">x</a>',
+    '<a href="java\nscript:alert(1)">x</a>',
+    '<a href="jav&#x09;ascript:alert(1)">x</a>',
+    '<a href="jav&#x0A;ascript:alert(1)">x</a>',
+    '<a href=" \x01javascript:alert(1)">x</a>',
+    '<a href="&#14;javascript:alert(1)">x</a>',
+    '<a href="vbscript:msgbox(1)">x</a>',
+    # data: URLs
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+    '<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">',
+    "![x](data:image/png;base64,iVBORw0KGgo=)",
+    # SVG, MathML, iframes, objects
+    "<svg onload=alert(1)><circle r=1 /></svg>",
+    "<svg><script>alert(1)</script></svg>",
+    '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    '<math href="javascript:alert(1)">x</math>',
+    '<iframe src="javascript:alert(1)"></iframe>',
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    '<object data="javascript:alert(1)"></object>',
+    '<embed src="javascript:alert(1)">',
+    # styles
+    "<style>body{background:url(javascript:alert(1))}</style>",
+    '<p style="background:url(javascript:alert(1))">x</p>',
+    '<img src="https://ok.example/x.png" style="x:expression(alert(1))">',
+    '<table background="javascript:alert(1)"><tr><td>x</td></tr></table>',
+    '<link rel="stylesheet" href="javascript:alert(1)">',
+    # forms
+    '<form action="javascript:alert(1)"><input type="submit"></form>',
+    '<button formaction="javascript:alert(1)">x</button>',
+    # Markdown links and images
+    "[click](javascript:alert(1))",
+    "[click](JAVASCRIPT:alert(1))",
+    "[click](&#106;avascript:alert(1))",
+    "[click](javascript&#58;alert(1))",
+    "[click]( javascript:alert(1) )",
+    '[click](javascript:alert(1) "title")',
+    "**[bold](javascript:alert(1))**",
+    "![x](javascript:alert(1))",
+    '![x](https://ok.example/x.png "a\\" onerror=\\"alert(1)")',
+    "<javascript:alert(1)>",
+    "<vbscript:msgbox(1)>",
+    "[ref]\n\n[ref]: javascript:alert(1)",
+    "[ref][1]\n\n[1]: data:text/html,<script>alert(1)</script>",
+    '[ref][1]\n\n[1]: https://ok.example/ "t" onclick="alert(1)"',
+    # comments and other hiding places
+    "<!-- <script>alert(1)</script> -->",
+    "<!--><script>alert(1)</script>-->",
+    "<![CDATA[<script>alert(1)</script>]]>",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<base href="javascript:alert(1)//">',
+    '<img src="x" alt="&quot; onerror=&quot;alert(1)">',
+    "`<script>alert(1)</script>`",
+    "    <script>alert(1)</script>",
+    '<a href="https://ok.example/" target="_blank" rel="opener">x</a>',
+]
+
+
+def test_there_are_enough_payloads():
+    assert len(XSS_PAYLOADS) >= 30
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_nothing_that_can_run_script_survives_render_markdown(payload):
+    assert_safe(render_markdown(payload))
+    assert_safe(render_markdown(f"* item\n  * {payload}\n\n| a |\n|---|\n| {payload} |"))
+    assert_safe(render_markdown(payload, heading_offset=2))
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_nothing_that_can_run_script_survives_render_inline(payload):
+    assert_safe(render_inline(payload), allowed_tags=INLINE_TAGS)
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_plain_text_has_no_markup(payload):
+    text = markdown_to_text(payload)
+    assert "\n" not in text
+    # Tags are gone; only code the editor typed as text may still show angle brackets.
+    if "`" not in payload and not payload.startswith("    "):
+        assert "<script" not in text.lower()
+        assert "onerror" not in text or "alt=" in payload
+
+
+def test_script_and_style_content_is_dropped_not_shown_as_text():
+    html = render_markdown("before <script>alert('x')</script><style>p{}</style> after")
+    assert "alert" not in html
+    assert "p{}" not in html
+    assert "before" in html and "after" in html
+
+
+def test_links_get_rel_noopener_noreferrer_and_keep_safe_urls():
+    html = render_markdown(
+        "[a](https://example.org/x) [b](/medicines/naltrexone/) [c](mailto:x@example.org) "
+        "[d](tel:+441234) [e](#dosage)"
+    )
+    assert_safe(html)
+    for url in ("https://example.org/x", "/medicines/naltrexone/", "mailto:x@example.org",
+                "tel:+441234", "#dosage"):  # fmt: skip
+        assert f'href="{url}"' in html
+    assert html.count('rel="noopener noreferrer"') == 5
+
+
+def test_dangerous_link_keeps_its_text_but_loses_its_url():
+    html = render_markdown("[click me](javascript:alert(1))")
+    assert "click me" in html
+    assert "href" not in html
+
+
+@pytest.mark.parametrize(
+    ("src", "kept"),
+    [
+        ("https://images.example.org/a.png", True),
+        ("/media/uploads/2026/01/abc.png", True),
+        ("http://tracker.example/pixel.gif", False),
+        ("//tracker.example/pixel.gif", False),
+        ("/admin/logout/", False),
+        ("/media/../admin/logout/", False),
+        ("relative.png", False),
+        ("ftp://example.org/a.png", False),
+    ],
+)
+def test_images_only_from_https_or_our_media(src, kept):
+    html = render_markdown(f"![alt text]({src})")
+    assert ('src="' in html) is kept
+    assert 'alt="alt text"' in html
+
+
+def test_image_rule_follows_media_url(settings):
+    settings.MEDIA_URL = "/files/"
+    assert 'src="/files/a.png"' in render_markdown("![a](/files/a.png)")
+    assert "src=" not in render_markdown("![a](/media/a.png)")
+
+
+# --- Markdown features -------------------------------------------------------------------------
+
+
+def test_bold_label_and_paragraph():
+    assert render_markdown("**Alcohol Use Disorder:**") == (
+        "<p><strong>Alcohol Use Disorder:</strong></p>"
+    )
+
+
+def test_bullet_item_with_bold_label():
+    html = render_markdown("* **Oral:** 50 mg once daily.")
+    assert html == "<ul>\n<li><strong>Oral:</strong> 50 mg once daily.</li>\n</ul>"
+
+
+def test_table_with_alignment_and_no_style():
+    html = render_markdown(
+        "| Dose | Route | Interval |\n|:-----|:-----:|---------:|\n| 50 mg | oral | daily |"
+    )
+    assert_safe(html)
+    assert "<table>" in html and "<thead>" in html and "<tbody>" in html
+    assert '<th align="left">Dose</th>' in html
+    assert '<th align="center">Route</th>' in html
+    assert '<td align="right">daily</td>' in html
+    assert "style" not in html
+
+
+def test_numbered_list():
+    html = render_markdown("1. First\n2. Second\n3. Third")
+    assert html == "<ol>\n<li>First</li>\n<li>Second</li>\n<li>Third</li>\n</ol>"
+
+
+def test_numbered_list_keeps_its_start():
+    assert '<ol start="3">' in render_markdown("3. Third\n4. Fourth")
+
+
+class _ListShape(HTMLParser):
+    """(text of each <li>, how many lists enclose it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.items: list[tuple[str, int]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"ul", "ol"}:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag in {"ul", "ol"}:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if data.strip() and self.depth:
+            self.items.append((data.strip(), self.depth))
+
+
+def list_shape(html: str) -> list[tuple[str, int]]:
+    parser = _ListShape()
+    parser.feed(html)
+    return parser.items
+
+
+NESTED_EXPECTED = [("a", 1), ("a1", 2), ("a1x", 3), ("a2", 2), ("b", 1)]
+
+
+@pytest.mark.parametrize("indent", [2, 3, 4])
+def test_nested_bullet_lists_with_2_3_or_4_space_indentation(indent):
+    pad = " " * indent
+    source = f"* a\n{pad}* a1\n{pad * 2}* a1x\n{pad}* a2\n* b"
+    assert list_shape(render_markdown(source)) == NESTED_EXPECTED
+
+
+@pytest.mark.parametrize("indent", [2, 3, 4])
+def test_nested_list_under_numbered_items(indent):
+    pad = " " * indent
+    source = f"1. Start low\n{pad}- 25 mg\n{pad}- then 50 mg\n2. Maintain"
+    html = render_markdown(source)
+    assert list_shape(html) == [("Start low", 1), ("25 mg", 2), ("then 50 mg", 2), ("Maintain", 1)]
+    assert html.startswith("<ol>")
+    assert "<ul>" in html
+
+
+def test_nested_item_continuation_lines_stay_in_their_item():
+    source = "* a\n  * b starts\n    and continues\n* c"
+    assert list_shape(render_markdown(source)) == [
+        ("a", 1),
+        ("b starts\nand continues", 2),
+        ("c", 1),
+    ]
+
+
+def test_loose_nested_list_with_paragraphs():
+    source = "* a\n\n  para of a\n\n  * a1\n\n* b"
+    html = render_markdown(source)
+    assert "<p>para of a</p>" in html
+    assert ("a1", 2) in list_shape(html)
+
+
+def test_list_directly_after_a_paragraph_line():
+    html = render_markdown("Common side effects can include:\n* Headache\n* Nausea")
+    assert html.startswith("<p>Common side effects can include:</p>")
+    assert list_shape(html) == [("Headache", 1), ("Nausea", 1)]
+
+
+def test_flush_left_paragraph_after_blank_line_ends_the_list():
+    html = render_markdown("* a\n  * b\n\nAfterwards.")
+    assert html.endswith("<p>Afterwards.</p>")
+
+
+def test_fenced_code_is_untouched_by_list_normalisation():
+    source = "```\n* a\n  * b\n    * c\n```"
+    assert render_markdown(source) == "<pre><code>* a\n  * b\n    * c\n</code></pre>"
+
+
+def test_indented_code_block_is_untouched():
+    source = "Example:\n\n    - x\n      - y"
+    assert render_markdown(source).endswith("<pre><code>- x\n  - y\n</code></pre>")
+
+
+def test_normalize_list_indentation_only_touches_nested_items():
+    assert rendering.normalize_list_indentation("* a\n  * b\n* c") == "* a\n    * b\n* c"
+    plain = "Para one.\n\nPara two\nwith a second line."
+    assert rendering.normalize_list_indentation(plain) == plain
+
+
+def test_the_seed_renders_every_list_item_and_label(seed_text):
+    html = render_markdown(seed_text)
+    assert_safe(html)
+    source_items = [line for line in seed_text.splitlines() if line.startswith("* ")]
+    assert html.count("<li>") == len(source_items) > 20
+    for label in re.findall(r"\*\*([^*]+)\*\*", seed_text):
+        assert f"<strong>{label}</strong>" in html
+
+
+# --- headings ------------------------------------------------------------------------------------
+
+
+def test_heading_offset_shifts_headings_down():
+    html = render_markdown("# One\n\n## Two\n\n### Three", heading_offset=2)
+    assert html == "<h3>One</h3>\n<h4>Two</h4>\n<h5>Three</h5>"
+
+
+def test_heading_offset_caps_at_h6():
+    html = render_markdown("#### Four\n\n##### Five\n\n###### Six", heading_offset=2)
+    assert html == "<h6>Four</h6>\n<h6>Five</h6>\n<h6>Six</h6>"
+
+
+def test_raw_html_headings_are_shifted_too():
+    html = render_markdown("<h1>raw one</h1>\n\n<h2>raw two</h2>", heading_offset=2)
+    assert "<h3>raw one</h3>" in html and "<h4>raw two</h4>" in html
+
+
+@pytest.mark.parametrize("offset", [0, 1, 2, 5])
+def test_content_never_yields_an_h1(offset):
+    html = render_markdown("# Title\n\n<h1>raw</h1>\n\nText\n===", heading_offset=offset)
+    assert "<h1" not in html
+    if offset >= 2:
+        assert "<h2" not in html
+
+
+def test_heading_text_with_angle_brackets_is_not_mistaken_for_a_tag():
+    html = render_markdown("## a `<h1>` tag", heading_offset=2)
+    assert html == "<h4>a <code>&lt;h1&gt;</code> tag</h4>"
+
+
+# --- render_inline -------------------------------------------------------------------------------
+
+
+def test_render_inline_has_no_wrapping_paragraph():
+    html = render_inline("Can I take **naltrexone** with [alcohol](https://example.org/)?")
+    assert html == (
+        "Can I take <strong>naltrexone</strong> with "
+        '<a href="https://example.org/" rel="noopener noreferrer">alcohol</a>?'
+    )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "1. Can I drink alcohol?",
+        "# of doses per day?",
+        "- Is it safe?",
+        "> Quote?",
+        "    Indented?",
+    ],
+)
+def test_render_inline_never_produces_block_markup(question):
+    html = render_inline(question)
+    assert_safe(html, allowed_tags=INLINE_TAGS)
+    assert html_module.unescape(html) == question.strip()
+
+
+def test_render_inline_flattens_line_breaks_and_paragraphs():
+    assert render_inline("Is it\nsafe?\n\nReally?") == "Is it safe? Really?"
+
+
+def test_render_inline_strips_block_tags_and_images():
+    html = render_inline('<p>text</p><img src="https://ok.example/x.png"><div>more</div>')
+    assert html == "text more"
+
+
+def test_render_inline_of_nothing_is_empty():
+    assert render_inline("") == ""
+    assert render_inline("   \n ") == ""
+
+
+# --- markdown_to_text ----------------------------------------------------------------------------
+
+
+def test_markdown_to_text_collapses_whitespace_and_separates_blocks():
+    text = markdown_to_text(
+        "**Oral:**  50 mg\n\n* Headache\n* Nausea\n\n| a | b |\n|---|---|\n| 1 | 2 |"
+    )
+    assert text == "Oral: 50 mg Headache Nausea a b 1 2"
+
+
+def test_markdown_to_text_decodes_entities_and_drops_urls_and_scripts():
+    text = markdown_to_text(
+        "AT&T says 5 < 6 & [read more](https://example.org/) <script>x()</script>"
+    )
+    assert text == "AT&T says 5 < 6 & read more"
+
+
+def test_markdown_to_text_keeps_non_ascii():
+    assert markdown_to_text("≥ 50 µg – daily") == "≥ 50 µg – daily"
+
+
+def test_empty_input_renders_empty():
+    assert render_markdown("") == ""
+    assert render_markdown("  \n\n ") == ""
+    assert markdown_to_text("") == ""
+
+
+# --- robustness and speed ------------------------------------------------------------------------
+
+
+def test_control_characters_are_removed():
+    assert render_markdown("a\x00b\x07c\x1bd") == "<p>abcd</p>"
+
+
+PATHOLOGICAL = {
+    "unclosed brackets": "[" * 20_000,
+    "unclosed image brackets": "![" * 5_000,
+    "deeply nested brackets": "[" * 2_000 + "x" + "]" * 2_000,
+    "unclosed link targets": "[a](" * 5_000,
+    "unclosed tags": "<a " * 30_000,
+    "unclosed autolinks": "<http://a" * 20_000,
+    "deep 2-space list": "\n".join("  " * i + "- x" for i in range(300)),
+    "deep 4-space list": "\n".join("    " * i + "- x" for i in range(300)),
+    "deep blockquote": ">" * 20_000 + " x",
+    "emphasis flood": "**a" * 50_000,
+}
+
+
+@pytest.mark.parametrize("name", list(PATHOLOGICAL))
+def test_pathological_input_renders_quickly_and_safely(name):
+    # python-markdown alone takes minutes on several of these (see rendering._defuse).
+    source = PATHOLOGICAL[name]
+    started = time.perf_counter()
+    html = render_markdown(source)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 5, f"{name}: {elapsed:.1f}s"
+    assert_safe(html)
+    assert html
+
+
+def test_unclosed_characters_still_render_as_text():
+    html = render_markdown("<a " * 100)
+    assert html.count("&lt;a") == 100
+    html = render_markdown("[" * 100)
+    assert html == "<p>" + "[" * 100 + "</p>"
+
+
+def test_deep_lists_keep_every_item():
+    source = "\n".join("  " * i + f"- item{i}" for i in range(50))
+    html = render_markdown(source)
+    assert all(f"item{i}" in html for i in range(50))
+
+
+def test_seed_renders_fast(seed_text):
+    render_markdown(seed_text)  # warm up
+    started = time.perf_counter()
+    for _ in range(20):
+        render_markdown(seed_text)
+    assert (time.perf_counter() - started) / 20 < 0.1
+
+
+def test_no_sanitizer_is_built_per_call(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("nh3.Cleaner built during a render")
+
+    monkeypatch.setattr(rendering.nh3, "Cleaner", refuse)
+    assert render_markdown("**x**") == "<p><strong>x</strong></p>"
+    assert render_inline("**x**") == "<strong>x</strong>"
+
+
+def test_rendering_is_thread_safe(seed_text):
+    expected = render_markdown(seed_text, heading_offset=2)
+    results: list[str] = []
+
+    def work() -> None:
+        for _ in range(5):
+            results.append(render_markdown(seed_text, heading_offset=2))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [expected] * 20
