@@ -135,7 +135,13 @@ class ImageUploadView(_EditorOnlyView):
         except UploadRejected as exc:
             return _json_error(str(exc))
         name = _storage_name(extension)
-        stored_name = default_storage.save(name, ContentFile(image_bytes))
+        try:
+            stored_name = default_storage.save(name, ContentFile(image_bytes))
+        except OSError:
+            logger.exception("markdownx upload could not be stored as %s", name)
+            return JsonResponse(
+                {"error": "The image could not be stored; please try again later."}, status=503
+            )
         url = default_storage.url(stored_name)
         logger.info("markdownx upload by %s stored as %s", request.user.pk, stored_name)
         return JsonResponse({"image_code": f"![]({url})"})
@@ -152,7 +158,10 @@ def clean_image(data: bytes) -> tuple[bytes, str]:
     try:
         # verify() leaves the image unusable, so it gets its own Image object.
         with Image.open(io.BytesIO(data), formats=formats) as probe:
-            image_format = probe.format or ""
+            # Phones save multi-picture JPEGs (MPO); the first picture is a plain JPEG.
+            image_format = "JPEG" if probe.format == "MPO" else (probe.format or "")
+            if image_format not in _FORMATS:
+                raise UploadRejected("Only JPEG, PNG and WebP images can be uploaded.")
             width, height = probe.size
             if width * height > max_pixels:
                 raise UploadRejected(

@@ -189,6 +189,9 @@ def normalize_list_indentation(text: str) -> str:
             continue
 
         item = _LIST_ITEM_RE.match(line)
+        # As in CommonMark, only "1." may start a list inside a paragraph: "in\n1984. It" is prose.
+        if item and not stack and previous_was_paragraph and item.group(2)[:-1].isdigit():
+            item = item if item.group(2)[:-1] == "1" else None
         if item and (stack or indent < 4):
             while stack and indent < stack[-1][0]:
                 stack.pop()

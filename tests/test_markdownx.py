@@ -372,3 +372,86 @@ def test_broken_multipart_is_400_never_500(body, content_type, editor_client, me
     response = editor_client.generic("POST", UPLOAD_URL, body, content_type=content_type, **XHR)
     assert response.status_code == 400
     assert not stored_files(media_root)
+
+
+# --- upload: real-world images -------------------------------------------------------------------
+
+
+def _image(mode: str, fmt: str, **save) -> bytes:
+    buffer = io.BytesIO()
+    image = Image.new(mode, (40, 30))
+    if mode == "P":
+        image.putpalette([0, 0, 0, 255, 0, 0] * 128)
+        save.setdefault("transparency", 0)
+    image.save(buffer, format=fmt, **save)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("mode", "fmt", "extension"),
+    [
+        ("P", "PNG", "png"),
+        ("LA", "PNG", "png"),
+        ("I;16", "PNG", "png"),
+        ("RGBA", "PNG", "png"),
+        ("L", "JPEG", "jpg"),
+        ("CMYK", "JPEG", "jpg"),
+        ("RGBA", "WEBP", "webp"),
+    ],
+)
+def test_common_colour_modes_are_accepted(mode, fmt, extension, editor_client, media_root):
+    response = upload(editor_client, _image(mode, fmt), f"x.{extension}", f"image/{fmt.lower()}")
+    assert response.status_code == 200, response.content
+    assert response.json()["image_code"].endswith(f".{extension})")
+    (stored,) = stored_files(media_root)
+    with Image.open(stored) as reopened:
+        assert reopened.format == fmt
+        assert reopened.size == (40, 30)
+
+
+def test_multi_picture_jpeg_from_a_phone_is_stored_as_jpeg(editor_client, media_root):
+    buffer = io.BytesIO()
+    first, second = Image.new("RGB", (40, 30), "red"), Image.new("RGB", (40, 30), "blue")
+    first.save(buffer, format="MPO", save_all=True, append_images=[second])
+    response = upload(editor_client, buffer.getvalue(), "phone.jpg", "image/jpeg")
+    assert response.status_code == 200, response.content
+    assert response.json()["image_code"].endswith(".jpg)")
+
+
+def test_animated_png_keeps_its_first_frame(editor_client, media_root):
+    buffer = io.BytesIO()
+    first, second = Image.new("RGB", (40, 30), "red"), Image.new("RGB", (40, 30), "blue")
+    first.save(buffer, format="PNG", save_all=True, append_images=[second])
+    assert upload(editor_client, buffer.getvalue(), "a.png", "image/png").status_code == 200
+    (stored,) = stored_files(media_root)
+    with Image.open(stored) as reopened:
+        assert getattr(reopened, "n_frames", 1) == 1
+        assert reopened.convert("RGB").getpixel((0, 0)) == (255, 0, 0)
+
+
+def test_exif_orientation_is_applied_before_the_metadata_is_dropped(editor_client, media_root):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    data = image_bytes("JPEG", exif=exif.tobytes())
+    assert upload(editor_client, data, "a.jpg", "image/jpeg").status_code == 200
+    (stored,) = stored_files(media_root)
+    with Image.open(stored) as reopened:
+        assert reopened.size == (30, 40)
+        assert not reopened.getexif().get(0x0112)
+
+
+def test_storage_failure_is_a_json_error_not_a_traceback(editor_client, media_root, monkeypatch):
+    from django.core.files.storage import default_storage
+
+    def broken_save(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(default_storage, "save", broken_save)
+    response = upload(editor_client, image_bytes("PNG"), "a.png", "image/png")
+    assert response.status_code == 503
+    assert "could not be stored" in response.json()["error"]
+
+
+def test_preview_body_over_djangos_request_cap_is_400(editor_client):
+    response = editor_client.post(PREVIEW_URL, {"content": "a" * 3_000_000}, **XHR)
+    assert response.status_code == 400

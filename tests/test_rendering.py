@@ -569,3 +569,10 @@ def test_rendering_is_thread_safe(seed_text):
     for thread in threads:
         thread.join()
     assert results == [expected] * 20
+
+
+def test_a_number_inside_a_paragraph_does_not_start_a_list():
+    html = render_markdown("It was approved in\n1984. It is widely used.")
+    assert "<ol" not in html
+    html = render_markdown("Steps:\n1. Detox\n2. Start naltrexone")
+    assert list_shape(html) == [("Detox", 1), ("Start naltrexone", 1)]
