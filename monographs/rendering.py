@@ -144,7 +144,8 @@ def _inline_markdown() -> markdown.Markdown:
 
 
 # --- list indentation --------------------------------------------------------------------------
-_LIST_ITEM_RE = re.compile(r"^( *)([*+-]|\d{1,9}[.)])( +|$)")
+# python-markdown's list markers: "*", "+", "-" and "1." (not "1)").
+_LIST_ITEM_RE = re.compile(r"^( *)([*+-]|\d{1,9}\.)( +|$)")
 _FENCE_RE = re.compile(r"^ *(`{3,}|~{3,})")
 
 

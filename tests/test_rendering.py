@@ -576,3 +576,9 @@ def test_a_number_inside_a_paragraph_does_not_start_a_list():
     assert "<ol" not in html
     html = render_markdown("Steps:\n1. Detox\n2. Start naltrexone")
     assert list_shape(html) == [("Detox", 1), ("Start naltrexone", 1)]
+
+
+def test_parenthesised_numbers_are_not_list_markers():
+    # python-markdown does not know "1)" lists; normalisation must not invent them.
+    source = "Options:\n1) oral\n2) injection"
+    assert rendering.normalize_list_indentation(source) == source
