@@ -302,6 +302,7 @@ def test_files_over_the_size_cap_are_refused(settings, editor_client, media_root
     assert upload(editor_client, data, "big.png", "image/png").status_code == 200
 
 
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_decompression_bombs_are_refused_before_decoding(editor_client, media_root):
     data = image_bytes("PNG", size=(10_000, 10_000), mode="1")  # 100 Mpx in a few kB
     assert len(data) < 100_000
@@ -455,3 +456,68 @@ def test_storage_failure_is_a_json_error_not_a_traceback(editor_client, media_ro
 def test_preview_body_over_djangos_request_cap_is_400(editor_client):
     response = editor_client.post(PREVIEW_URL, {"content": "a" * 3_000_000}, **XHR)
     assert response.status_code == 400
+
+
+# --- in Chromium: markdownx's own JavaScript against these views -------------------------------
+
+DROP_IMAGE_JS = """
+async ([selector, base64]) => {
+    const bytes = Uint8Array.from(atob(base64), c => c.charCodeAt(0));
+    const file = new File([bytes], "patient-john-doe-secret.png", {type: "image/png"});
+    const transfer = new DataTransfer();
+    transfer.items.add(file);
+    const editor = document.querySelector(selector);
+    editor.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true}));
+}
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_widget_preview_and_drag_and_drop_upload_work_in_chromium(
+    live_server, editor, settings, tmp_path
+):
+    import base64
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(15_000)
+            page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+            page.fill("#id_username", editor.username)
+            page.fill("#id_password", f"pw-{editor.username}")
+            page.click("input[type=submit]")
+            page.wait_for_selector("#site-name")
+            page.goto(f"{live_server.url}/admin/monographs/monograph/add/")
+            box = page.locator("textarea.markdownx-editor").first
+            box.fill("* a\n  * nested <script>window.pwned = 1</script>\n\n**Oral:** 50 mg")
+            preview = page.locator(".markdownx-preview").first
+            preview.locator("ul ul li").wait_for()
+            assert preview.locator("strong", has_text="Oral:").count() == 1
+            assert preview.locator("script").count() == 0
+
+            box_id = box.get_attribute("id")
+            png = base64.b64encode(image_bytes("PNG")).decode()
+            page.evaluate(DROP_IMAGE_JS, [f"#{box_id}", png])
+            page.wait_for_function(
+                "id => document.getElementById(id).value.includes('/media/uploads/')", arg=box_id
+            )
+            value = box.input_value()
+            code = re.search(r"!\[\]\([^)]+\)", value).group(0)
+            assert IMAGE_CODE_RE.match(code), value
+            assert CLIENT_NAME not in value
+            preview.locator("img").wait_for()
+            assert preview.locator("img").get_attribute("src") == IMAGE_CODE_RE.match(code).group(1)
+            assert len(stored_files(tmp_path)) == 1
+        finally:
+            browser.close()
