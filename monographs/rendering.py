@@ -282,7 +282,7 @@ def _escape_unclosed(text: str, opener: str, closer: str, escaped: str) -> str:
         elif char == closer and stack:
             stack.pop()
     doomed.extend(stack)
-    if len(doomed) <= _MAX_UNCLOSED and len(stack) <= _MAX_UNCLOSED:
+    if len(doomed) <= _MAX_UNCLOSED:
         return text
     pieces = []
     previous = 0
