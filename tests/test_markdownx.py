@@ -125,6 +125,14 @@ def test_editors_moderators_and_superusers_may_preview(who, request):
     assert response.content.decode() == "<p><strong>Oral:</strong> 50 mg</p>"
 
 
+@pytest.mark.parametrize("who", ["editor", "moderator", "superuser"])
+def test_editors_moderators_and_superusers_may_upload(who, request, media_root):
+    client = logged_in(request.getfixturevalue(who))
+    response = upload(client, image_bytes("PNG"), "a.png", "image/png")
+    assert response.status_code == 200
+    assert IMAGE_CODE_RE.match(response.json()["image_code"])
+
+
 def test_get_is_not_allowed_for_staff(editor_client):
     assert editor_client.get(PREVIEW_URL).status_code == 405
     assert editor_client.get(UPLOAD_URL).status_code == 405
