@@ -19,3 +19,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = os.environ.get("MEDSITE_TEST_MEDIA_ROOT", "/tmp/medsite-test-media")  # noqa: S108
+# whitenoise warns on every request when STATIC_ROOT does not exist; tests never collect.
+STATIC_ROOT = os.path.join(MEDIA_ROOT, "..", "medsite-test-static")
+os.makedirs(STATIC_ROOT, exist_ok=True)
