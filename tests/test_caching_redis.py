@@ -1,0 +1,84 @@
+"""The page cache shared through Redis (REDIS_URL): what one app server invalidates, every
+other app server sharing that Redis sees on its next request.
+
+Runs against the Redis on 127.0.0.1:6379 (database 15, a key prefix of its own); skipped
+when no Redis answers, except under CI=true where that is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+
+from monographs import caching
+from tests.workflow_helpers import edit_and_publish, edited, publish_new, sample_content
+
+pytestmark = pytest.mark.django_db
+
+REDIS_URL = os.environ.get("MEDSITE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_answers() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except Exception:  # noqa: BLE001 - any failure means "no Redis here"
+        return False
+
+
+@pytest.fixture
+def redis_cache_settings(settings):
+    if not _redis_answers():
+        if os.environ.get("CI"):
+            pytest.fail(f"No Redis at {REDIS_URL}; CI machines run one on 127.0.0.1:6379.")
+        pytest.skip(f"No Redis at {REDIS_URL}")
+    prefix = f"medsite-test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    yield {"LOCATION": REDIS_URL, "KEY_PREFIX": prefix}
+    caches["default"].clear()
+
+
+def other_app_server(params: dict) -> RedisCache:
+    """A cache client of its own, as a second app server would have."""
+    return RedisCache(params["LOCATION"], {"KEY_PREFIX": params["KEY_PREFIX"]})
+
+
+def test_a_publish_on_one_server_reaches_every_server_sharing_redis(
+    client, editor, moderator, redis_cache_settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        monograph = publish_new(sample_content("Redisol"), editor=editor, moderator=moderator)
+    url = monograph.get_absolute_url()
+    first = client.get(url)
+    assert "Redisol is used to treat" in first.content.decode()
+
+    server_b = other_app_server(redis_cache_settings)
+    stamp_key = f"medsite:stamp:monograph:{monograph.slug}"
+    stamp_before = server_b.get(stamp_key)
+    assert stamp_before is not None, "the page's version stamp lives in Redis, not in-process"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        edit_and_publish(
+            monograph,
+            edited(sample_content("Redisol"), usage="Shared cache text."),
+            editor=editor,
+            moderator=moderator,
+            summary="New usage",
+        )
+
+    assert server_b.get(stamp_key) > stamp_before
+    assert server_b.get(caching.SITE_STAMP_KEY) is not None
+    second = client.get(url)
+    assert "Shared cache text." in second.content.decode()
+    assert second["ETag"] != first["ETag"]
