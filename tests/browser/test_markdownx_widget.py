@@ -1,0 +1,54 @@
+"""django-markdownx's own JavaScript against our locked-down preview and upload views."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+
+from tests.test_markdownx import CLIENT_NAME, IMAGE_CODE_RE, image_bytes, stored_files
+
+DROP_IMAGE_JS = """
+async ([selector, base64]) => {
+    const bytes = Uint8Array.from(atob(base64), c => c.charCodeAt(0));
+    const file = new File([bytes], "patient-john-doe-secret.png", {type: "image/png"});
+    const transfer = new DataTransfer();
+    transfer.items.add(file);
+    const editor = document.querySelector(selector);
+    editor.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true}));
+}
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_widget_preview_and_drag_and_drop_upload_work_in_chromium(
+    live_server, page, editor, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", editor.username)
+    page.fill("#id_password", f"pw-{editor.username}")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+    page.goto(f"{live_server.url}/admin/monographs/monograph/add/")
+    box = page.locator("textarea.markdownx-editor").first
+    box.fill("* a\n  * nested <script>window.pwned = 1</script>\n\n**Oral:** 50 mg")
+    preview = page.locator(".markdownx-preview").first
+    preview.locator("ul ul li").wait_for()
+    assert preview.locator("strong", has_text="Oral:").count() == 1
+    assert preview.locator("script").count() == 0
+
+    box_id = box.get_attribute("id")
+    png = base64.b64encode(image_bytes("PNG")).decode()
+    page.evaluate(DROP_IMAGE_JS, [f"#{box_id}", png])
+    page.wait_for_function(
+        "id => document.getElementById(id).value.includes('/media/uploads/')", arg=box_id
+    )
+    value = box.input_value()
+    code = re.search(r"!\[\]\([^)]+\)", value).group(0)
+    assert IMAGE_CODE_RE.match(code), value
+    assert CLIENT_NAME not in value
+    preview.locator("img").wait_for()
+    assert preview.locator("img").get_attribute("src") == IMAGE_CODE_RE.match(code).group(1)
+    assert len(stored_files(tmp_path)) == 1
