@@ -11,6 +11,7 @@ from markdownx.fields import MarkdownxFormField
 from markdownx.widgets import MarkdownxWidget
 
 from .content import STANDARD_SECTIONS, MonographContent, Section, section_key
+from .sourcefile import body_problems
 
 # A form that claims more sections than this is not one we rendered.
 MAX_SECTIONS = 60
@@ -171,12 +172,16 @@ class MonographEditForm(forms.Form):
             if not _KEY.match(key) or key in taken:
                 key = section_key(heading, taken)
             taken.add(key)
+            for problem in body_problems(body):
+                self.add_error(f"section-{i}-body", f"In “{heading}”, {problem}.")
             sections.append(Section(key=key, heading=heading, body=_normalise_body(body)))
         new_heading = " ".join((cleaned.get("new_heading") or "").split())
         new_body = cleaned.get("new_body") or ""
         if new_body.strip() and not new_heading:
             self.add_error("new_heading", "Give the new section a heading.")
         elif new_heading:
+            for problem in body_problems(new_body):
+                self.add_error("new_body", f"In “{new_heading}”, {problem}.")
             key = section_key(new_heading, taken)
             sections.append(Section(key=key, heading=new_heading, body=_normalise_body(new_body)))
         cleaned["sections"] = sections

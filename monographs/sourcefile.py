@@ -383,6 +383,31 @@ def _split_blocks(lines: list[str], start: int) -> list[_Block]:
     return blocks
 
 
+def body_problems(body: str) -> list[str]:
+    """What in a section body (typed in the admin) this format could not write back as it is.
+
+    The edit form refuses these so that an export re-imports to the same content: a
+    ``###`` line outside code would start a new section, and an unclosed code fence would
+    swallow every section after it.
+    """
+    problems: list[str] = []
+    fence: str | None = None
+    fence_line = 0
+    for number, line in enumerate(body.splitlines(), start=1):
+        was_open = fence is not None
+        fence, is_fence = _fence_step(line, fence)
+        if is_fence and not was_open:
+            fence_line = number
+        if not was_open and not is_fence and _H3.match(line):
+            problems.append(
+                f"line {number} ({_snippet(line)}) would start a new section: use “Add a "
+                f"section” for that, or #### for a sub-heading"
+            )
+    if fence is not None:
+        problems.append(f"line {fence_line}: the code block opened with {fence!r} is never closed")
+    return problems
+
+
 def _take_h1_title(block: _Block) -> str:
     """Remove the first ``# Title`` line (outside code) from the leading block; its text."""
     fence: str | None = None

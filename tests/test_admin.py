@@ -173,6 +173,32 @@ def test_a_section_without_a_heading_is_refused_with_the_text_kept(client, edito
     assert "Dose text I must not lose" in response.content.decode()
 
 
+def test_a_body_the_file_format_cannot_hold_is_refused_with_the_text_kept(client, editor, live):
+    """A ``###`` line or an unclosed code fence would change the monograph's structure on
+    export and re-import; the editor is told where, and keeps what they typed."""
+    client.force_login(editor)
+    before = Revision.objects.count()
+    data = form_data(fresh(live).latest_revision.data, based_on=fresh(live).latest_revision)
+    data["section-1-body"] = "Dose text\r\n\r\n### Interactions\r\n\r\nWith alcohol."
+    data["new_heading"] = "Storage"
+    data["new_body"] = "```\r\nunclosed code"
+    response = client.post(change_url(live), data)
+    assert response.status_code == 200 and Revision.objects.count() == before
+    html = response.content.decode()
+    assert "would start a new section" in html and "line 3" in html
+    assert "is never closed" in html
+    assert "With alcohol." in html and "unclosed code" in html
+
+
+def test_sub_headings_and_headings_inside_code_are_fine(client, editor, live):
+    client.force_login(editor)
+    data = form_data(fresh(live).latest_revision.data, based_on=fresh(live).latest_revision)
+    data["section-1-body"] = "#### Adults\r\n\r\n```\r\n### not a heading\r\n```"
+    response = client.post(change_url(live), data)
+    assert response.status_code == 302
+    assert fresh(live).latest_revision.data.section("dosage").body.startswith("#### Adults")
+
+
 def test_a_save_that_changes_nothing_creates_nothing(client, editor, live):
     client.force_login(editor)
     before = (Revision.objects.count(), AuditEntry.objects.count())
