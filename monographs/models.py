@@ -169,6 +169,9 @@ class Revision(models.Model):
     is_editorial = models.BooleanField(default=False)
     # Filled once, when published: sanitized HTML of the sections and of the disclaimer.
     rendered_html = models.TextField(blank=True, editable=False)
+    # Filled once, when published: the content's part of the page's JSON-LD (plain text
+    # derived from Markdown), so a public page view does no Markdown work for it either.
+    structured_data = models.JSONField(default=dict, blank=True, editable=False)
     disclaimer_version = models.ForeignKey(
         "DisclaimerVersion",
         null=True,

@@ -109,8 +109,8 @@ def _drug(content: MonographContent) -> dict[str, Any]:
     return drug
 
 
-def _faq_page(content: MonographContent, url: str) -> dict[str, Any] | None:
-    questions = [
+def _questions(content: MonographContent) -> list[dict[str, Any]]:
+    return [
         {
             "@type": "Question",
             "name": markdown_to_text(faq.question),
@@ -119,9 +119,20 @@ def _faq_page(content: MonographContent, url: str) -> dict[str, Any] | None:
         for faq in content.faqs
         if faq.question.strip() and faq.answer.strip()
     ]
-    if not questions:
-        return None
-    return {"@type": "FAQPage", "url": f"{url}#faqs", "mainEntity": questions}
+
+
+def content_data(content: MonographContent) -> dict[str, Any]:
+    """The part of the JSON-LD that comes from a revision's content alone.
+
+    ``workflow`` stores it on the revision when it is published (``Revision.structured_data``),
+    so building a page's JSON-LD does no Markdown work.
+    """
+    return {
+        "name": content.title.strip(),
+        "description": description(content),
+        "about": _drug(content),
+        "questions": _questions(content),
+    }
 
 
 def monograph_data(monograph: Monograph) -> dict[str, Any]:
@@ -129,21 +140,21 @@ def monograph_data(monograph: Monograph) -> dict[str, Any]:
     revision = monograph.live_revision
     if revision is None:
         raise ValueError(f"{monograph.slug} has no live revision: nothing public to describe.")
-    content = revision.data
+    # Stored at publication; computed here only for a revision published before it was.
+    stored = revision.structured_data or content_data(revision.data)
     url = canonical_url(monograph)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
         "@id": url,
         "url": url,
-        "name": content.title.strip(),
+        "name": stored["name"],
         "inLanguage": "en",
         "medicalAudience": {"@type": "MedicalAudience", "audienceType": "Patient"},
-        "about": _drug(content),
+        "about": stored["about"],
     }
-    summary = description(content)
-    if summary:
-        data["description"] = summary
+    if stored["description"]:
+        data["description"] = stored["description"]
     if monograph.last_reviewed_at:
         data["lastReviewed"] = monograph.last_reviewed_at.isoformat()
     reviewer = _reviewer(monograph)
@@ -154,9 +165,12 @@ def monograph_data(monograph: Monograph) -> dict[str, Any]:
         data["dateModified"] = modified.isoformat()
     if monograph.first_published_at:
         data["datePublished"] = monograph.first_published_at.isoformat()
-    faq_page = _faq_page(content, url)
-    if faq_page:
-        data["hasPart"] = faq_page
+    if stored["questions"]:
+        data["hasPart"] = {
+            "@type": "FAQPage",
+            "url": f"{url}#faqs",
+            "mainEntity": stored["questions"],
+        }
     return data
 
 

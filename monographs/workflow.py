@@ -40,7 +40,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import caching, notifications, page, search
+from . import caching, notifications, page, search, structured_data
 from .content import MonographContent
 from .models import AuditEntry, DisclaimerVersion, Monograph, ReviewDecision, Revision
 
@@ -491,6 +491,7 @@ def _publish(
     revision.is_editorial = editorial
     revision.disclaimer_version = disclaimer
     revision.rendered_html = page.build_article_html(content, disclaimer.text)
+    revision.structured_data = structured_data.content_data(content)
     revision.save(
         update_fields=[
             "status",
@@ -499,6 +500,7 @@ def _publish(
             "is_editorial",
             "disclaimer_version",
             "rendered_html",
+            "structured_data",
         ]
     )
 

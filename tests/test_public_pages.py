@@ -191,10 +191,15 @@ def test_published_page_takes_few_queries_and_no_markdown_work(
         monkeypatch.setattr(f"monographs.rendering.{name}", no_markdown)
     monkeypatch.setattr("monographs.page.render_markdown", no_markdown)
     monkeypatch.setattr("monographs.views.build_article_html", no_markdown)
+    monkeypatch.setattr("monographs.structured_data.markdown_to_text", no_markdown)
 
     with django_assert_max_num_queries(3):
         response = client.get(reviewed.get_absolute_url())
     assert response.status_code == 200
+    # JSON-LD comes from what was stored at publication (a failure there is only logged,
+    # so check it is really on the page).
+    assert '"@type":"MedicalWebPage"' in response.content.decode()
+    assert '"@type":"Question"' in response.content.decode()
     with django_assert_max_num_queries(3):
         assert client.get(reverse("monographs:history", args=[reviewed.slug])).status_code == 200
     with django_assert_max_num_queries(3):
