@@ -28,6 +28,7 @@ newer revision is published. Withdraw/restore act on the monograph, not on revis
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -557,12 +558,20 @@ def create_monograph(
     return revision
 
 
+def _slug_from_names(content: MonographContent) -> str:
+    """A web address from the title, else the generic or another name, else (a title with
+    no Latin letters or digits, e.g. in Japanese) a stable one derived from the title, so a
+    re-import of the same file finds the same monograph."""
+    for name in (content.title, content.generic_name, *content.other_names):
+        slug = slugify(name)[:200].strip("-")
+        if slug:
+            return slug
+    digest = hashlib.sha256(content.title.strip().encode("utf-8")).hexdigest()[:10]
+    return f"medicine-{digest}"
+
+
 def _slug_for(content: MonographContent, slug: str | None) -> str:
-    slug = (slug or "").strip() or slugify(content.title)
-    if not slug:
-        raise InvalidInput(
-            f'Cannot make a web address from the title "{content.title}"; give a slug.'
-        )
+    slug = (slug or "").strip() or _slug_from_names(content)
     if slug != slugify(slug):
         raise InvalidInput(
             f'"{slug}" is not a valid web address: use lower-case letters, numbers and hyphens.'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from io import StringIO
 from pathlib import Path
@@ -105,16 +106,35 @@ def test_every_malformed_file_is_refused_in_one_line_naming_it():
 
 
 def test_a_file_the_workflow_refuses_leaves_nothing_behind(folder: Path):
-    # Parses fine, but no web address can be made from the title.
-    (folder / "dash.md").write_text("---\ntitle: —\n---\n\n### Usage\n\nNothing.\n")
+    # Parses fine, but the workflow refuses a title longer than the model allows.
+    (folder / "long.md").write_text(f"---\ntitle: {'A' * 201}\n---\n\n### Usage\n\nNothing.\n")
 
     result = run("import_monographs", str(folder))
 
     assert result.status == 2
-    assert result.errors[0].startswith(f"error: {folder}/dash.md: Cannot make a web address")
+    assert result.errors[0] == (
+        f"error: {folder}/long.md: The title is longer than 200 characters."
+    )
     assert list(Monograph.objects.values_list("slug", flat=True)) == ["naltrexone"]
     assert Revision.objects.count() == 1
     assert AuditEntry.objects.count() == 1
+
+
+def test_a_title_without_latin_letters_gets_a_stable_web_address(folder: Path):
+    (folder / "jp.md").write_text(
+        "---\ntitle: ナルトレキソン\n---\n\n### Usage\n\nテキスト\n", encoding="utf-8"
+    )
+    (folder / "dash.md").write_text("---\ntitle: —\n---\n\n### Usage\n\nNothing.\n")
+
+    first = run("import_monographs", str(folder))
+    again = run("import_monographs", str(folder))
+
+    assert first.status == 0 and again.status == 0
+    slugs = set(Monograph.objects.values_list("slug", flat=True)) - {"naltrexone"}
+    assert len(slugs) == 2 and all(re.fullmatch(r"medicine-[0-9a-f]{10}", s) for s in slugs)
+    assert "3 unchanged" in again.stdout
+    japanese = Monograph.objects.get(title="ナルトレキソン")
+    assert japanese.is_published
 
 
 def test_a_missing_path_is_reported_and_the_rest_still_imports(folder: Path, tmp_path: Path):
