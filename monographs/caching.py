@@ -17,11 +17,21 @@ A stamp is a nanosecond time, so it is also the "content changed" time sent as
 
 The key is read *before* the view runs: a request that renders old data while a publish
 commits stores it under the old stamp, which nobody reads any more.
+
+The cache is an accelerator, never a dependency: when it fails (Redis restarted, network
+down, full), pages are rendered from the database with the same headers, a warning is
+logged, and the cache is left alone for ``MEDSITE_CACHE_RETRY_SECONDS`` so a Redis that
+hangs does not add its timeout to every request. A stamp bump that failed is kept in the
+process and retried as soon as the cache answers again, so a publish made during the outage
+is not hidden behind pages cached before it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
+import threading
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -40,8 +50,57 @@ PAGE_SCHEMA = 1
 View = Callable[..., HttpResponse]
 
 
+logger = logging.getLogger(__name__)
+
+
 def _cache() -> Any:
     return caches["default"]
+
+
+class CacheUnavailable(Exception):
+    """The cache failed, or failed recently: render without it."""
+
+
+_lock = threading.Lock()
+# monotonic() time before which the cache is not tried again (per process).
+_retry_after = 0.0
+# Stamps whose bump failed: bumped again when the cache next answers.
+_pending_bumps: set[str] = set()
+
+
+def _retry_seconds() -> float:
+    return float(getattr(settings, "MEDSITE_CACHE_RETRY_SECONDS", 5))
+
+
+def _cache_call(func: Callable[[Any], Any]) -> Any:
+    """Run ``func(cache)``; any failure of the cache becomes ``CacheUnavailable``.
+
+    Catches every exception on purpose: each backend raises its own (redis.ConnectionError,
+    TimeoutError, pickling errors, OSError), and none of them may take a page down.
+    """
+    global _retry_after
+    if time.monotonic() < _retry_after:
+        raise CacheUnavailable("cache skipped after a recent failure")
+    try:
+        cache = _cache()
+        if _pending_bumps:
+            # Before anything is read: a page cached before the missed bump must not be served.
+            _flush_pending_bumps(cache)
+        return func(cache)
+    except Exception as error:  # noqa: BLE001 - see the docstring
+        with _lock:
+            _retry_after = time.monotonic() + _retry_seconds()
+        logger.warning("Page cache unavailable, serving without it: %r", error)
+        raise CacheUnavailable(str(error)) from error
+
+
+def _flush_pending_bumps(cache: Any) -> None:
+    with _lock:
+        keys = list(_pending_bumps)
+    for key in keys:
+        _bump_now(cache, key)  # a failure leaves the rest pending
+        with _lock:
+            _pending_bumps.discard(key)
 
 
 def _monograph_stamp_key(slug: str) -> str:
@@ -53,21 +112,33 @@ def _page_cache_seconds() -> int:
 
 
 def _get_stamps(keys: list[str]) -> dict[str, int]:
-    cache = _cache()
-    found = cache.get_many(keys)
-    for key in keys:
-        if key not in found:
-            now = time.time_ns()
-            # add() is atomic: when two servers race, both end up with the winner's stamp.
-            cache.add(key, now, timeout=None)
-            found[key] = cache.get(key, now)
-    return found
+    def read(cache: Any) -> dict[str, int]:
+        found = cache.get_many(keys)
+        for key in keys:
+            if key not in found:
+                now = time.time_ns()
+                # add() is atomic: when two servers race, both end up with the winner's stamp.
+                cache.add(key, now, timeout=None)
+                found[key] = cache.get(key, now)
+        return found
+
+    return _cache_call(read)
+
+
+def _bump_now(cache: Any, key: str) -> None:
+    # Never move backwards (app servers' clocks differ): a stamp only grows.
+    cache.set(key, max(time.time_ns(), (cache.get(key) or 0) + 1), timeout=None)
 
 
 def _bump(key: str) -> None:
-    cache = _cache()
-    # Never move backwards (app servers' clocks differ): a stamp only grows.
-    cache.set(key, max(time.time_ns(), (cache.get(key) or 0) + 1), timeout=None)
+    try:
+        _cache_call(lambda cache: _bump_now(cache, key))
+    except CacheUnavailable:
+        # The publish has happened; the pages cached before it must not come back with
+        # the cache. Bumped on this process's next successful contact with the cache.
+        with _lock:
+            _pending_bumps.add(key)
+        logger.error("Could not invalidate %s: the cache is down; will retry.", key)
 
 
 def site_stamp() -> int:
@@ -115,10 +186,12 @@ def public_page(scope: str = "site", *, with_query: bool = False) -> Callable[[V
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
-            stamp = monograph_stamp(kwargs["slug"]) if scope == "monograph" else site_stamp()
-            key = _page_key(request, stamp, with_query)
-            cache = _cache()
-            stored = cache.get(key)
+            try:
+                stamp = monograph_stamp(kwargs["slug"]) if scope == "monograph" else site_stamp()
+                key = _page_key(request, stamp, with_query)
+                stored = _cache_call(lambda cache: cache.get(key))
+            except CacheUnavailable:
+                stamp, key, stored = 0, "", None
             if stored is None:
                 response = view(request, *args, **kwargs)
                 if response.status_code != 200 or getattr(response, "streaming", False):
@@ -126,7 +199,8 @@ def public_page(scope: str = "site", *, with_query: bool = False) -> Callable[[V
                 if hasattr(response, "render") and callable(response.render):
                     response = response.render()
                 # The newer of the content change and the stamp: a stamp recreated after an
-                # eviction makes the page look newer, never older.
+                # eviction makes the page look newer, never older. Without the cache (no
+                # stamp) a page that knows no date of its own sends no Last-Modified.
                 last_modified = max(
                     stamp // 1_000_000_000, int(getattr(response, "content_changed_at", 0))
                 )
@@ -134,12 +208,17 @@ def public_page(scope: str = "site", *, with_query: bool = False) -> Callable[[V
                     "content": response.content,
                     "content_type": response["Content-Type"],
                     "etag": '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"',
-                    "last_modified": last_modified,
+                    "last_modified": last_modified or None,
                 }
-                cache.set(key, stored, timeout=_page_cache_seconds())
+                if key:
+                    with contextlib.suppress(CacheUnavailable):
+                        _cache_call(
+                            lambda cache: cache.set(key, stored, timeout=_page_cache_seconds())
+                        )
             response = HttpResponse(stored["content"], content_type=stored["content_type"])
             response["ETag"] = stored["etag"]
-            response["Last-Modified"] = http_date(stored["last_modified"])
+            if stored["last_modified"]:
+                response["Last-Modified"] = http_date(stored["last_modified"])
             patch_cache_control(response, public=True, max_age=settings.MEDSITE_PUBLIC_MAX_AGE)
             return get_conditional_response(
                 request,

@@ -23,6 +23,7 @@ from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.cache import never_cache
 
 from . import workflow
@@ -37,6 +38,8 @@ RECENT_COUNT = 10
 DIGITS_LABEL = "0–9"
 DIGITS_ANCHOR = "digits"
 META_DESCRIPTION_MAX = 160
+# Seconds a 404 or 410 may be reused: short, so a new or restored page shows soon.
+ERROR_MAX_AGE = 60
 
 
 # --- A to Z ---------------------------------------------------------------------------------
@@ -133,7 +136,23 @@ class Gone(Exception):
 
 def _gone_response(request: HttpRequest, monograph: Monograph) -> HttpResponse:
     title = getattr(monograph, "public_title", None) or monograph.title
-    return render(request, "410.html", {"monograph": monograph, "title": title}, status=410)
+    response = render(request, "410.html", {"monograph": monograph, "title": title}, status=410)
+    return _briefly_cacheable(request, response)
+
+
+def _briefly_cacheable(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """404 and 410 may be kept for ERROR_MAX_AGE seconds, and never as a ``public`` page.
+
+    Without a Cache-Control header, browsers and CDNs may cache them heuristically (both
+    statuses are "heuristically cacheable") for as long as they like, hiding a monograph
+    published or restored since. A signed-in user (staff on a preview URL) gets no caching
+    at all: the same URL answers differently once they have signed in.
+    """
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        add_never_cache_headers(response)
+    else:
+        patch_cache_control(response, max_age=ERROR_MAX_AGE)
+    return response
 
 
 def public_names(content: dict[str, Any]) -> dict[str, Any]:
@@ -411,18 +430,25 @@ def revision_preview(request: HttpRequest, slug: str, number: int) -> HttpRespon
 
 
 # --- error pages ----------------------------------------------------------------------------
+# 400, 403 and 500 depend on the request or on a passing failure: never cached.
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "400.html", status=400)
+    response = render(request, "400.html", status=400)
+    add_never_cache_headers(response)
+    return response
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "403.html", status=403)
+    response = render(request, "403.html", status=403)
+    add_never_cache_headers(response)
+    return response
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", status=404)
+    return _briefly_cacheable(request, render(request, "404.html", status=404))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # No request context: context processors might touch the database that just failed.
-    return HttpResponseServerError(loader.get_template("500.html").render({}))
+    response = HttpResponseServerError(loader.get_template("500.html").render({}))
+    add_never_cache_headers(response)
+    return response
