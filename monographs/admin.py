@@ -522,6 +522,7 @@ class MonographAdmin(admin.ModelAdmin):
             changes_form=changes_form,
             reviewable=revision.status == S.IN_REVIEW,
             own_work=own_work,
+            current_review=_current_review(revision),
             decisions=revision.decisions.select_related("reviewer"),
         )
         return TemplateResponse(request, "admin/monographs/review.html", context)
@@ -672,16 +673,23 @@ class MonographAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(self._change_url(monograph))
 
 
+def _current_review(revision: Revision) -> Revision | None:
+    """The monograph's revision in review when it is not this one (this one was replaced)."""
+    latest = Monograph.objects.get(pk=revision.monograph_id).latest_revision
+    if latest is not None and latest.pk != revision.pk and latest.status == S.IN_REVIEW:
+        return latest
+    return None
+
+
 def _authors_since_live(revision: Revision) -> list[Any]:
-    """Everyone who wrote a revision between the live one and this one: none may approve it."""
-    live = revision.monograph.live_revision
-    since = live.number if live and live.pk != revision.pk else 0
-    authors = []
-    for r in (
-        revision.monograph.revisions.filter(number__gt=since, number__lte=revision.number)
-        .select_related("created_by")
-        .order_by("number")
-    ):
+    """Everyone whose unpublished text this revision would publish: none may approve it.
+
+    The same chain the workflow's four-eyes check walks (``workflow.unpublished_chain``), so
+    the notice on the review screen says exactly what the workflow will do.
+    """
+    authors: list[Any] = []
+    chain = sorted(workflow.unpublished_chain(revision), key=lambda r: r.number)
+    for r in chain:
         if r.created_by and r.created_by not in authors:
             authors.append(r.created_by)
     return authors

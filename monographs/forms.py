@@ -58,9 +58,9 @@ class MonographEditForm(forms.Form):
         error_messages={"required": "Please describe your change in the change summary."},
     )
     based_on = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    section_count = forms.IntegerField(
-        min_value=0, max_value=MAX_SECTIONS, widget=forms.HiddenInput
-    )
+    # Checked against the section fields posted (see clean()); the template renders it from
+    # them too, so a form shown again with this error can be saved.
+    section_count = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     new_heading = forms.CharField(label="New section heading", max_length=200, required=False)
 
     def __init__(
@@ -81,6 +81,8 @@ class MonographEditForm(forms.Form):
                 required=False,
                 help_text="Optional: made from the title when left blank (/medicines/<address>/).",
             )
+        # An imported file may hold more sections than the editor could add here: still editable.
+        self.max_sections = max(MAX_SECTIONS, len(base.sections) if base else 0)
         if self.is_bound:
             count = self._posted_count()
         else:
@@ -108,12 +110,18 @@ class MonographEditForm(forms.Form):
         self.order_fields(["title", "slug", "generic_name", "other_names"])
 
     def _posted_count(self) -> int:
-        raw = self.data.get(self.add_prefix("section_count"), "")
-        try:
-            count = int(raw)
-        except (TypeError, ValueError):
-            return 0
-        return count if 0 <= count <= MAX_SECTIONS else 0
+        """How many sections the POST holds, from the section fields themselves.
+
+        Not from the hidden ``section_count``: a tampered or mangled count must neither drop
+        sections the editor typed nor show the form again without them.
+        """
+        count = 0
+        while count < self.max_sections and any(
+            self.add_prefix(f"section-{count}-{part}") in self.data
+            for part in ("key", "heading", "body")
+        ):
+            count += 1
+        return count
 
     # --- views of the fields for the template
     def section_rows(self) -> list[dict[str, Any]]:
@@ -130,7 +138,10 @@ class MonographEditForm(forms.Form):
 
     # --- validation
     def clean_title(self) -> str:
-        title = self.cleaned_data["title"].strip()
+        # One line, single-spaced, like headings: a line break pasted or posted into the
+        # title would otherwise reach mail subjects (where Django refuses it, so the
+        # moderators were never told) and the page's <title>.
+        title = " ".join(self.cleaned_data["title"].split())
         if not title:
             raise ValidationError("The title cannot be blank.")
         return title
@@ -155,6 +166,13 @@ class MonographEditForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if self.is_bound and cleaned.get("section_count") != self.count:
+            self.add_error(
+                None,
+                "The form arrived changed or incomplete: its section count does not match "
+                "the sections it holds. Nothing was saved. Check the sections below and save "
+                "again.",
+            )
         sections: list[Section] = []
         taken: set[str] = set()
         for i in range(self.count):
@@ -263,7 +281,15 @@ class ReviewDueForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    content_hash = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    _STALE_PAGE = (
+        "This approval did not say which text you reviewed (the page may be out of date). "
+        "Nothing was published: review the revision below again."
+    )
+    content_hash = forms.CharField(
+        max_length=64,
+        widget=forms.HiddenInput,
+        error_messages={"required": _STALE_PAGE, "max_length": _STALE_PAGE},
+    )
     editorial = forms.BooleanField(
         required=False,
         label="Editorial change (typo fix) — keep the clinical review date",
@@ -314,6 +340,11 @@ class DisclaimerForm(forms.Form):
         return summary
 
 
+# Revision numbers are PositiveIntegerFields: a bigger number matches nothing, and SQLite
+# cannot even take it as a query parameter (OverflowError, a 500).
+MAX_REVISION_NUMBER = 2**31 - 1
+
+
 class CompareForm(forms.Form):
-    a = forms.IntegerField(min_value=1)
-    b = forms.IntegerField(min_value=1)
+    a = forms.IntegerField(min_value=1, max_value=MAX_REVISION_NUMBER)
+    b = forms.IntegerField(min_value=1, max_value=MAX_REVISION_NUMBER)

@@ -50,6 +50,9 @@ def _name(user: Any) -> str:
 
 
 def _send(subject: str, body: str, recipients: Iterable[str]) -> int:
+    # A line break in a title would make Django refuse the whole message (BadHeaderError):
+    # the subject is one line whatever the names in it hold.
+    subject = " ".join(subject.split())
     # One message per recipient: nobody sees who else was told.
     messages = [(subject, body, None, [address]) for address in sorted(set(recipients))]
     if not messages:

@@ -350,17 +350,23 @@ def changed_keys(old: MonographContent, new: MonographContent) -> list[str]:
 
 
 def unpublished_chain(revision: Revision) -> list[Revision]:
-    """``revision`` and the revisions it was built on, back to (not including) a published one.
+    """``revision`` and the revisions it was built on, back to (not including) published ones.
 
-    These are the edits an approval of ``revision`` would make public.
+    These are the edits an approval of ``revision`` would make public. A revert brings in
+    the text of the revision it reverted to, so that revision's unpublished chain counts
+    too: otherwise a moderator's own unpublished draft, reverted to by someone else, could
+    be approved by that moderator.
     """
     chain: list[Revision] = []
     seen: set[int] = set()
-    current: Revision | None = revision
-    while current is not None and current.pk not in seen and current.published_at is None:
+    todo: list[Revision | None] = [revision]
+    while todo:
+        current = todo.pop(0)
+        if current is None or current.pk in seen or current.published_at is not None:
+            continue
         chain.append(current)
         seen.add(current.pk)
-        current = current.based_on
+        todo.extend([current.based_on, current.reverted_from])
     return chain
 
 
