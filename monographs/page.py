@@ -38,8 +38,25 @@ URGENT_HELP_TEXT = (
 )
 
 # A paragraph that introduces the serious side effects ("Less common but more serious
-# side effects can include:", "Severe reactions", "Seek medical help if ...").
-_SERIOUS = re.compile(r"\b(serious|severe|seek)\b", re.IGNORECASE)
+# side effects can include:", "Severe reactions", "Seek medical help if ...", "get urgent
+# medical advice").
+_SERIOUS = re.compile(r"\b(?:serious|severe|urgent(?:ly)?)\b", re.IGNORECASE)
+# "Seek" only with help behind it: "seek advice from your pharmacist if they bother you"
+# is not a warning.
+_SEEK_HELP = re.compile(
+    r"\bseek\b(?:\W+\w+){0,3}?\W+(?:help|medical|urgent(?:ly)?|immediate(?:ly)?|emergency"
+    r"|attention|care|treatment)\b",
+    re.IGNORECASE,
+)
+# Words that turn "serious" into its opposite or a condition: "not serious", "non-serious",
+# "less serious", "not usually serious", "if they become severe".
+_NOT_SERIOUS_BEFORE = re.compile(
+    r"\b(?:not|non|less|least|rarely|seldom|never|become|becomes|get|gets|getting|becoming)"
+    r"(?:[\s-]+(?:usually|very|too|so|more|particularly|especially))?[\s-]+$",
+    re.IGNORECASE,
+)
+# "Get urgent help" is a warning; only a negation undoes "urgent".
+_NOT_URGENT_BEFORE = re.compile(r"\b(?:not|non)(?:[\s-]+(?:usually|very))?[\s-]+$", re.I)
 # First line of a Markdown block that belongs to a list: a marker, or an indented line
 # (continuation of the previous item after a blank line).
 _LIST_BLOCK = re.compile(r"^(\s+\S|\s*([*+-]|\d+[.)])\s)")
@@ -62,6 +79,7 @@ def _section_html(section: Section) -> str:
         body = _faqs_html(section)
     else:
         body = _markdown(section.body)
+    body = _scrollable_tables(body, section.heading)
     return (
         f'<section id="{key}" class="article-section" aria-labelledby="{key}-heading">\n'
         f'<h2 id="{key}-heading">{escape(section.heading)}</h2>\n'
@@ -70,7 +88,32 @@ def _section_html(section: Section) -> str:
 
 
 def _markdown(text: str) -> str:
-    return render_markdown(text, heading_offset=HEADING_OFFSET) if text.strip() else ""
+    # The highest heading in a body becomes an h3 whether the author wrote "#" or "##":
+    # an h4 straight under the section's h2 would skip a level.
+    return render_markdown(text, top_level=HEADING_OFFSET + 1) if text.strip() else ""
+
+
+_TABLE_OPEN = "<table>"  # sanitized output: tables carry no attributes
+
+
+def _scrollable_tables(html: str, heading: str) -> str:
+    """Each table in a region that scrolls sideways on its own and can take keyboard focus.
+
+    A table wider than a phone would otherwise widen the page, and a scrolling box that
+    cannot be focused cannot be scrolled from the keyboard (WCAG 2.1.1).
+    """
+    count = html.count(_TABLE_OPEN)
+    if not count:
+        return html
+    parts = html.split(_TABLE_OPEN)
+    out = [parts[0]]
+    for number, part in enumerate(parts[1:], start=1):
+        label = f"{heading} table" + (f" {number}" if count > 1 else "")
+        out.append(
+            f'<div class="table-scroll" role="region" tabindex="0" aria-label="{escape(label)}">'
+            f"{_TABLE_OPEN}{part}"
+        )
+    return "</table></div>".join("".join(out).split("</table>"))
 
 
 def _blocks(text: str) -> list[str]:
@@ -92,16 +135,34 @@ def serious_side_effects_span(body: str) -> tuple[int, int] | None:
         (
             i
             for i, block in enumerate(blocks)
-            if not _LIST_BLOCK.match(block) and _SERIOUS.search(block)
+            if not _LIST_BLOCK.match(block) and speaks_of_serious_effects(block)
         ),
         None,
     )
     if start is None:
         return None
     end = start + 1
-    while end < len(blocks) and (_LIST_BLOCK.match(blocks[end]) or _SERIOUS.search(blocks[end])):
+    while end < len(blocks) and (
+        _LIST_BLOCK.match(blocks[end]) or speaks_of_serious_effects(blocks[end])
+    ):
         end += 1
     return start, end
+
+
+def speaks_of_serious_effects(text: str) -> bool:
+    """Whether a paragraph speaks of serious effects or of getting help for them.
+
+    "Most side effects are mild and not serious", "seek advice from a pharmacist" and
+    "tell your doctor if they become severe" do not: the callout would otherwise put
+    common side effects under "get urgent medical help".
+    """
+    if _SEEK_HELP.search(text):
+        return True
+    for match in _SERIOUS.finditer(text):
+        negation = _NOT_URGENT_BEFORE if match[0][0] in "uU" else _NOT_SERIOUS_BEFORE
+        if not negation.search(text, 0, match.start()):
+            return True
+    return False
 
 
 def _side_effects_html(body: str) -> str:

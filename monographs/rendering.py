@@ -309,11 +309,44 @@ def _shift_headings(html: str, offset: int) -> str:
 
 
 # --- public API --------------------------------------------------------------------------------
-def render_markdown(text: str, *, heading_offset: int = 0) -> str:
+def _top_heading_offset(html: str, top_level: int) -> int:
+    """The offset that makes the highest heading in ``html`` an h``top_level``."""
+    levels = [int(level) for _slash, level in _HEADING_TAG_RE.findall(html)]
+    return top_level - min(levels) if levels else 0
+
+
+# Sanitized <img> tags: attribute values are double-quoted and hold no '"' (nh3 escapes it).
+_IMG_TAG_RE = re.compile(r'<img((?:\s+[a-z-]+="[^"]*")*)\s*/?>')
+_ATTRIBUTE_RE = re.compile(r'([a-z-]+)="([^"]*)"')
+
+
+def _fix_images(html: str) -> str:
+    """An image left with neither address nor alt text (raw ``<img src=x onerror=...>``)
+    is dropped, and an image with no alt text gets an empty one.
+
+    Such an <img> shows nothing and has no text alternative, and one without alt makes a
+    screen reader spell out its address: axe's image-alt rule fails the page on either. An
+    image whose address was removed but which has alt text shows that text; it stays.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        attributes = dict(_ATTRIBUTE_RE.findall(match.group(1)))
+        if not attributes.get("src") and not attributes.get("alt", "").strip():
+            return ""
+        if "alt" not in attributes:
+            return match.group(0)[:-1].rstrip("/ ") + ' alt="">'
+        return match.group(0)
+
+    return _IMG_TAG_RE.sub(replace, html) if "<img" in html else html
+
+
+def render_markdown(text: str, *, heading_offset: int = 0, top_level: int | None = None) -> str:
     """Markdown -> sanitized HTML.
 
     `heading_offset` demotes Markdown headings (2: `#` becomes h3); levels are capped at h6 and
-    never go above h2, so content never competes with the page's h1.
+    never go above h2, so content never competes with the page's h1. `top_level`, instead,
+    makes the highest heading in the text that level whatever the author started with
+    (3: both "# A" and "## A" become h3), so headings under a section's h2 skip no level.
     """
     if not text or not text.strip():
         return ""
@@ -323,7 +356,10 @@ def render_markdown(text: str, *, heading_offset: int = 0) -> str:
         # Pathologically nested input (thousands of ">" or list levels): show it as text.
         _local.block = None  # do not reuse an instance abandoned mid-parse
         return "<pre>" + nh3.clean_text(str(text)) + "</pre>"
-    return _shift_headings(_restore(_CLEANER.clean(html)), max(0, int(heading_offset)))
+    html = _fix_images(_restore(_CLEANER.clean(html)))
+    if top_level is not None:
+        return _shift_headings(html, _top_heading_offset(html, int(top_level)))
+    return _shift_headings(html, max(0, int(heading_offset)))
 
 
 def render_inline(text: str) -> str:

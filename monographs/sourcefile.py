@@ -58,11 +58,24 @@ from __future__ import annotations
 import json
 import re
 import string
+import unicodedata
 from dataclasses import dataclass
 
 from .content import MonographContent, Section, normalise_heading, section_key
 
-__all__ = ["SourceFormatError", "parse", "write", "KNOWN_KEYS", "OVERVIEW_HEADING"]
+__all__ = [
+    "SourceFormatError",
+    "parse",
+    "write",
+    "KNOWN_KEYS",
+    "OVERVIEW_HEADING",
+    "MAX_SOURCE_BYTES",
+    "too_large_message",
+]
+
+# A long monograph is tens of kilobytes; the admin accepts at most Django's 2.5 MB of form
+# data. A bigger file is a mistake (a log, a dump), not a page anyone should publish.
+MAX_SOURCE_BYTES = 2 * 1024 * 1024
 
 KNOWN_KEYS = ("layout", "title", "other_names")
 OVERVIEW_HEADING = "Overview"
@@ -106,6 +119,9 @@ def parse(data: str | bytes) -> MonographContent:
 
     Raises SourceFormatError, whose message names the problem in one line.
     """
+    size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+    if size > MAX_SOURCE_BYTES:
+        raise SourceFormatError(too_large_message(size))
     text = _decode(data)
     if "\x00" in text:
         raise SourceFormatError(f"contains a NUL character (position {text.index(chr(0))})")
@@ -180,7 +196,48 @@ def parse(data: str | bytes) -> MonographContent:
             content.sections.append(Section(key=key, heading=block.heading, body=body))
     content.generic_name = generic_name or title
     content.disclaimer = disclaimer
+    _check_names(content)
     return content
+
+
+def too_large_message(size: int) -> str:
+    return (
+        f"too large ({size / 1024 / 1024:.1f} MB; a monograph file may be at most "
+        f"{MAX_SOURCE_BYTES // 1024 // 1024} MB)"
+    )
+
+
+# Joiners (U+200C, U+200D) are part of how some scripts are spelt; other format characters
+# (bidirectional overrides and isolates, zero-width spaces, soft hyphens) are invisible.
+_ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}
+
+
+def _invisible_char(text: str) -> str | None:
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cc" or (category == "Cf" and char not in _ALLOWED_FORMAT_CHARS):
+            return char
+    return None
+
+
+def _check_names(content: MonographContent) -> None:
+    """Names and headings are one line of visible text.
+
+    An invisible control or format character in one (a quoted front-matter value can spell
+    "\\u0000" or "\\u202e") makes a name that looks like another one, or reverses the text
+    around it on the page; PostgreSQL refuses a NUL outright.
+    """
+    named = [("the title", content.title), ("the generic name", content.generic_name)]
+    named += [(f"the other name {name!r}", name) for name in content.other_names]
+    named += [("the layout", content.layout)]
+    named += [(f"the heading {section.heading!r}", section.heading) for section in content.sections]
+    for what, text in named:
+        char = _invisible_char(text)
+        if char is not None:
+            label = unicodedata.name(char, "a control character")
+            raise SourceFormatError(
+                f"{what} contains an invisible character, U+{ord(char):04X} ({label}); remove it"
+            )
 
 
 def _decode(data: str | bytes) -> str:

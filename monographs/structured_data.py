@@ -110,14 +110,17 @@ def _drug(content: MonographContent) -> dict[str, Any]:
 
 
 def _questions(content: MonographContent) -> list[dict[str, Any]]:
+    # Judged on the text a reader gets: a question that was only markup the sanitizer
+    # removes ("<img ...>") would be an empty Question, which schema.org consumers reject.
+    pairs = [(markdown_to_text(faq.question), markdown_to_text(faq.answer)) for faq in content.faqs]
     return [
         {
             "@type": "Question",
-            "name": markdown_to_text(faq.question),
-            "acceptedAnswer": {"@type": "Answer", "text": markdown_to_text(faq.answer)},
+            "name": question,
+            "acceptedAnswer": {"@type": "Answer", "text": answer},
         }
-        for faq in content.faqs
-        if faq.question.strip() and faq.answer.strip()
+        for question, answer in pairs
+        if question and answer
     ]
 
 

@@ -94,6 +94,10 @@ class Command(BaseCommand):
 
     def _import(self, path: Path, display: str, *, publish: bool) -> workflow.ImportResult:
         try:
+            # Checked before reading: a huge file is refused without loading it.
+            size = path.stat().st_size
+            if size > sourcefile.MAX_SOURCE_BYTES:
+                raise ImportFailed(sourcefile.too_large_message(size))
             data = path.read_bytes()
         except OSError as error:
             raise ImportFailed(f"cannot read the file ({error.strerror or error})") from error
