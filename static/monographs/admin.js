@@ -4,6 +4,103 @@
   function ready(fn) {
     if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn);
   }
+  // A copy of what is typed in the edit form, kept in this tab (sessionStorage) until a save
+  // succeeds. A save that never reaches the workflow (the session ran out and the admin sent
+  // the editor to log in, the server was down) would otherwise lose it: the editor is offered
+  // it back when the same form, on the same revision, opens again.
+  var STORE_PREFIX = "medsite-edit:";
+  function storage() {
+    try { return window.sessionStorage; } catch (e) { return null; }
+  }
+  function readCopy(store, key) {
+    try { return JSON.parse(store.getItem(key) || "null"); } catch (e) { return null; }
+  }
+  function forgetSavedCopies(store) {
+    // The page after a successful save shows a success message: its copies are saved.
+    if (!document.querySelector(".messagelist .success")) return;
+    for (var i = store.length - 1; i >= 0; i--) {
+      var key = store.key(i);
+      if (key && key.indexOf(STORE_PREFIX) === 0) {
+        var copy = readCopy(store, key);
+        if (copy && copy.submitted) store.removeItem(key);
+      }
+    }
+  }
+  function fieldsOf(form) {
+    var fields = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || el.type === "submit" || el.type === "button") return;
+      fields[el.name] = el.type === "checkbox" ? el.checked : el.value;
+    });
+    return fields;
+  }
+  function sameFields(a, b) {
+    return Object.keys(a).every(function (name) { return !(name in b) || a[name] === b[name]; });
+  }
+  function keepTypedText(form) {
+    var store = storage();
+    if (!store) return;
+    forgetSavedCopies(store);
+    if (!form) return;
+    var key = STORE_PREFIX + window.location.pathname;
+    var basedOn = form.elements.based_on ? form.elements.based_on.value : "";
+    var copy = readCopy(store, key);
+    if (copy && (copy.basedOn !== basedOn || sameFields(copy.fields, fieldsOf(form)))) {
+      store.removeItem(key);  // saved since, or what the form shows already
+      copy = null;
+    }
+    if (copy) offerCopy(form, store, key, copy);
+    var timer = null;
+    function keep(submitted) {
+      try {
+        store.setItem(key, JSON.stringify({
+          basedOn: basedOn, fields: fieldsOf(form), time: new Date().toISOString(), submitted: submitted
+        }));
+      } catch (e) { /* storage full or disabled: the beforeunload warning still applies */ }
+    }
+    form.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () { keep(false); }, 400);
+    });
+    form.addEventListener("submit", function () { window.clearTimeout(timer); keep(true); });
+  }
+  function offerCopy(form, store, key, copy) {
+    var box = document.createElement("div");
+    box.className = "ms-warning ms-restore";
+    box.setAttribute("role", "alert");
+    var when = new Date(copy.time);
+    var text = document.createElement("p");
+    text.textContent = "This browser kept text you typed here at " +
+      when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) +
+      " that was never saved (for example, your session ran out before you saved). " +
+      "Restore it into the form, or discard it?";
+    var restore = document.createElement("button");
+    restore.type = "button";
+    restore.className = "button";
+    restore.textContent = "Restore my unsaved text";
+    var discard = document.createElement("button");
+    discard.type = "button";
+    discard.className = "button";
+    discard.textContent = "Discard it";
+    box.appendChild(text);
+    box.appendChild(restore);
+    box.appendChild(document.createTextNode(" "));
+    box.appendChild(discard);
+    form.insertBefore(box, form.firstChild);
+    restore.addEventListener("click", function () {
+      Object.keys(copy.fields).forEach(function (name) {
+        var el = form.elements[name];
+        if (!el || el.type === "hidden") return;
+        if (el.type === "checkbox") el.checked = copy.fields[name]; else el.value = copy.fields[name];
+        // Let markdownx refresh the live preview and the dirty-form warning notice it.
+        el.dispatchEvent(new Event("input", { bubbles: true }));
+        el.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+      box.remove();
+    });
+    discard.addEventListener("click", function () { store.removeItem(key); box.remove(); });
+  }
+
   ready(function () {
     // The live previews scroll when long: make them reachable and named for keyboard and
     // screen-reader users.
@@ -32,6 +129,7 @@
         if (dirty) { event.preventDefault(); event.returnValue = ""; }
       });
     }
+    keepTypedText(form);
     // History: picking the same revision twice to compare makes no sense; keep a < b apart.
     var history = document.getElementById("revision-history");
     if (history) {

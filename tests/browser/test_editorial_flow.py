@@ -198,3 +198,47 @@ def test_the_editorial_screens_fit_a_phone_without_sideways_scrolling(
         assert not page.locator(".ms-md-labels span").first.is_visible()
     finally:
         context.close()
+
+
+def test_text_typed_when_the_session_ran_out_is_offered_back_after_logging_in(
+    live_server, page, naltrexone, editor
+):
+    base = live_server.url
+    edit_url = f"{base}/admin/monographs/monograph/{naltrexone.pk}/change/"
+    log_in(page, base, "editor1")
+    page.goto(edit_url)
+    usage = page.locator('fieldset[data-section-key="usage"] textarea.markdownx-editor')
+    typed = usage.input_value() + "\n\nA **careful** paragraph typed for twenty minutes."
+    usage.fill(typed)
+    page.fill("#id_summary", "A careful paragraph")
+    page.wait_for_timeout(600)  # the copy is kept a moment after the last keystroke
+
+    # The session runs out (the CSRF cookie stays, as it does in real life); the admin sends
+    # the editor to the login page and nothing is saved.
+    page.context.clear_cookies(name="sessionid")
+    page.click("input[name=_save]")
+    page.wait_for_selector("#id_username")
+    assert naltrexone.revisions.count() == 1
+
+    page.fill("#id_username", "editor1")
+    page.fill("#id_password", "pw-editor1")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#monograph-edit-form")
+    assert page.url == edit_url
+    assert "careful" not in usage.input_value()  # the form shows the stored revision...
+    offer = page.locator(".ms-restore")
+    assert "never saved" in offer.inner_text()  # ...and offers what was typed
+    page.get_by_role("button", name="Restore my unsaved text").click()
+    assert usage.input_value() == typed
+    assert page.input_value("#id_summary") == "A careful paragraph"
+    page.locator(
+        'fieldset[data-section-key="usage"] .markdownx-preview strong', has_text="careful"
+    ).wait_for()
+
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+    latest = Monograph.objects.get(pk=naltrexone.pk).latest_revision
+    assert "A **careful** paragraph" in latest.data.section("usage").body
+    page.goto(edit_url)  # saved: nothing more to offer
+    page.wait_for_selector("#monograph-edit-form")
+    assert page.locator(".ms-restore").count() == 0
