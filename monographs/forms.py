@@ -301,6 +301,12 @@ class ApproveForm(forms.Form):
         label="Comment (optional)",
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Shown beside RequestChangesForm, which has a "comment" too: ids must differ, or
+        # its label would point at this form's box.
+        kwargs.setdefault("auto_id", "id_approve_%s")
+        super().__init__(*args, **kwargs)
+
 
 class RequestChangesForm(forms.Form):
     comment = forms.CharField(
@@ -309,6 +315,10 @@ class RequestChangesForm(forms.Form):
         label="What needs to change",
         error_messages={"required": "A comment is required when you request changes."},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_changes_%s")
+        super().__init__(*args, **kwargs)
 
     def clean_comment(self) -> str:
         comment = self.cleaned_data["comment"].strip()

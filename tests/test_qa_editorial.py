@@ -5,6 +5,8 @@ Editors and moderators as users, and as attackers posting what the screens never
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -278,3 +280,33 @@ class TestApprovalFormErrors:
         )
         assert f'href="{review_url(new)}"' in response.content.decode()
         assert not AuditEntry.objects.filter(action=AuditEntry.Action.APPROVE, revision=old)
+
+
+def test_the_review_screen_labels_each_comment_box_with_its_own_label(
+    client, live, editor, moderator
+):
+    # Both forms have a "comment" field; with the same id, the "What needs to change" label
+    # pointed at the approval's comment box and the request box had no label of its own.
+    revision = workflow.save_draft(
+        monograph=live,
+        content=edited(live.live_revision.data, usage="New usage."),
+        by=editor,
+        summary="Usage",
+        based_on=None,
+    ).revision
+    workflow.submit(revision=revision, by=editor)
+    client.force_login(moderator)
+    page = client.get(review_url(revision)).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    boxes = re.findall(r'<textarea name="comment"[^>]*id="([^"]+)"', page)
+    assert len(boxes) == 2
+    approve_box, changes_box = boxes
+    assert f'<label for="{approve_box}">Comment (optional):</label>' in page
+    assert f'<label for="{changes_box}">What needs to change:</label>' in page
+    # The forms still post the same field names.
+    response = client.post(
+        review_url(revision), {"action": "request_changes", "comment": "Cite the source."}
+    )
+    assert response.status_code == 302
+    assert Revision.objects.get(pk=revision.pk).status == S.CHANGES_REQUESTED
