@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from monographs import sourcefile, workflow
 from monographs.models import Monograph
+from tests.conftest import FIXTURES
 from tests.workflow_helpers import publish_new, sample_content
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -132,3 +133,60 @@ def test_withdrawn_page_is_accessible_and_says_why(live_server, page, site, mode
     assert "Safety review under way" in page.locator("main").inner_text()
     report = axe_violations(page)
     assert report == "", report
+
+
+@pytest.fixture
+def hard_pages() -> dict[str, str]:
+    """Monographs other than the seed (units tables, nested lists, a link list, a table
+    with escaped pipes) and one built to break a phone layout; their public URLs."""
+    cache.clear()
+    urls = {}
+    sources = sorted((FIXTURES / "sources" / "qa").glob("*.md"))
+    for path in sources:
+        content = sourcefile.parse(path.read_bytes())
+        urls[path.stem] = workflow.import_source(
+            content=content, filename=path.name
+        ).monograph.get_absolute_url()
+    wide = (
+        "| Age | " + " | ".join(f"Week {n}" for n in range(1, 13)) + " |\n"
+        "|---|" + "---:|" * 12 + "\n"
+        "| 2–4 years | " + " | ".join(f"{n * 2.5} mL" for n in range(1, 13)) + " |"
+    )
+    body = (
+        f"{'Supercalifragilistic' * 20}\n\n```\n{'x = 1; ' * 80}\n```\n\n"
+        f"`{'inline-code-' * 30}`\n\n{wide}\n\n"
+        f"https://example.org/{'very/long/path/' * 20}\n\n"
+        "## Sub-heading written with two hashes\n\n![](https://example.org/pill.png)"
+    )
+    content = sourcefile.parse(f"---\ntitle: Widemol\n---\n\n### Dosage\n\n{body}\n")
+    urls["widemol"] = workflow.import_source(
+        content=content, filename="widemol.md"
+    ).monograph.get_absolute_url()
+    return urls
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_new_monographs_pass_axe_and_never_scroll_sideways(
+    live_server, page, hard_pages, width, screenshot_dir
+):
+    page.set_viewport_size({"width": width, "height": 900})
+    for name, url in hard_pages.items():
+        page.goto(live_server.url + url)
+        page.screenshot(path=str(screenshot_dir / f"qa-{name}-{width}.png"), full_page=True)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
+        report = axe_violations(page)
+        assert report == "", f"{name} at {width}px:\n{report}"
+
+
+def test_a_wide_table_scrolls_from_the_keyboard(live_server, page, hard_pages):
+    page.set_viewport_size({"width": 320, "height": 900})
+    page.goto(live_server.url + hard_pages["widemol"])
+    region = page.get_by_role("region", name="Dosage table")
+    assert region.evaluate("el => el.scrollWidth > el.clientWidth")
+
+    region.focus()
+    assert page.evaluate("document.activeElement.className") == "table-scroll"
+    assert region.evaluate("el => getComputedStyle(el).outlineStyle") != "none"
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.activeElement.scrollLeft > 0")
