@@ -190,3 +190,16 @@ def test_a_wide_table_scrolls_from_the_keyboard(live_server, page, hard_pages):
     assert region.evaluate("el => getComputedStyle(el).outlineStyle") != "none"
     page.keyboard.press("ArrowRight")
     page.wait_for_function("document.activeElement.scrollLeft > 0")
+
+
+def test_print_shows_the_whole_of_a_wide_table(live_server, page, hard_pages, screenshot_dir):
+    page.set_viewport_size({"width": 600, "height": 900})
+    page.goto(live_server.url + hard_pages["widemol"])
+    page.emulate_media(media="print")
+    page.screenshot(path=str(screenshot_dir / "qa-widemol-print.png"), full_page=True)
+
+    clipped = page.locator(".table-scroll").evaluate_all(
+        "regions => regions.filter(r => r.scrollWidth > r.clientWidth).length"
+    )
+    assert clipped == 0
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
