@@ -101,6 +101,18 @@
     discard.addEventListener("click", function () { store.removeItem(key); box.remove(); });
   }
 
+  // markdownx turns Tab in its editor into "indent": a keyboard user could not leave the box
+  // (a keyboard trap, WCAG 2.1.2) and every try typed a tab into the monograph. Tab and
+  // Shift+Tab move focus as everywhere else; markdownx's Ctrl+] and Ctrl+[ still indent.
+  // Capture on the document runs before markdownx's own listener on the textarea.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key === "Tab" && !event.ctrlKey && !event.metaKey && !event.altKey &&
+        target && target.classList && target.classList.contains("markdownx-editor")) {
+      event.stopPropagation();
+    }
+  }, true);
+
   ready(function () {
     // The live previews scroll when long: make them reachable and named for keyboard and
     // screen-reader users.

@@ -242,3 +242,23 @@ def test_text_typed_when_the_session_ran_out_is_offered_back_after_logging_in(
     page.goto(edit_url)  # saved: nothing more to offer
     page.wait_for_selector("#monograph-edit-form")
     assert page.locator(".ms-restore").count() == 0
+
+
+def test_tab_leaves_a_markdown_box_instead_of_typing_a_tab_into_it(
+    live_server, page, naltrexone, editor
+):
+    log_in(page, live_server.url, "editor1")
+    page.goto(f"{live_server.url}/admin/monographs/monograph/{naltrexone.pk}/change/")
+    usage = page.locator('fieldset[data-section-key="usage"] textarea.markdownx-editor')
+    before = usage.input_value()
+    usage.focus()
+    page.keyboard.press("Tab")
+    assert usage.input_value() == before
+    assert page.evaluate("document.activeElement.name") != "section-0-body"
+    assert page.evaluate("document.activeElement.closest('.markdownx') !== null")  # the preview
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.name") == "section-0-body"
+    assert usage.input_value() == before
+    # Indenting stays possible from the keyboard, with markdownx's own shortcut.
+    page.keyboard.press("Control+]")
+    assert usage.input_value() != before
