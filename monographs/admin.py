@@ -779,11 +779,19 @@ class DisclaimerVersionAdmin(ReadOnlyAdmin):
                 except workflow.WorkflowError as error:
                     messages.error(request, f"Not changed: {error}")
                 else:
-                    messages.success(
-                        request,
-                        f"Saved site-wide disclaimer version {version.number}. Monographs "
-                        f"carry it from their next publication.",
-                    )
+                    if current is not None and version.pk == current.pk:
+                        # The workflow writes no version for the same text; say so.
+                        messages.info(
+                            request,
+                            f"No change: the text is the same as version {version.number}, "
+                            f"so no new version was saved.",
+                        )
+                    else:
+                        messages.success(
+                            request,
+                            f"Saved site-wide disclaimer version {version.number}. Monographs "
+                            f"carry it from their next publication.",
+                        )
                     return HttpResponseRedirect(reverse("admin:monographs_site_disclaimer"))
         else:
             form = DisclaimerForm(initial={"text": current.text if current else ""})

@@ -310,3 +310,15 @@ def test_the_review_screen_labels_each_comment_box_with_its_own_label(
     )
     assert response.status_code == 302
     assert Revision.objects.get(pk=revision.pk).status == S.CHANGES_REQUESTED
+
+
+def test_saving_the_same_site_disclaimer_says_nothing_was_saved(client, superuser):
+    url = reverse("admin:monographs_site_disclaimer")
+    client.force_login(superuser)
+    client.post(url, {"text": "Ask your pharmacist.", "summary": "First words"})
+    client.get(url)  # shows (and consumes) the "Saved ... version 1" message
+    response = client.post(url, {"text": "Ask your pharmacist.\r\n", "summary": "Again"})
+    assert message_texts(response) == [
+        "No change: the text is the same as version 1, so no new version was saved."
+    ]
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.DISCLAIMER_CHANGE).count() == 1
