@@ -65,7 +65,26 @@ _HEADING_ALIASES = {
     "faqs": "faqs",
     "faq": "faqs",
     "frequently asked questions": "faqs",
+    # Wordings found in real leaflets and monographs (NHS, BNF, FDA labels).
+    "what is it used for": "usage",
+    "what its used for": "usage",
+    "indications and usage": "usage",
+    "how to take it": "dosage",
+    "dose and administration": "dosage",
+    "dosage and how to take it": "dosage",
+    "possible side effects": "side_effects",
+    "side effects and risks": "side_effects",
+    "how does it work": "how_it_works",
+    "warnings": "precautions",
+    "precautions and warnings": "precautions",
+    "cautions": "precautions",
+    "questions and answers": "faqs",
+    "common questions": "faqs",
+    "q and a": "faqs",
 }
+_NUMBERING = re.compile(r"^(?:\d{1,2}|[a-z])[.)]\s+")
+_PARENTHESES = re.compile(r"\([^()]*\)")
+_APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")
 
 
 def normalise_heading(heading: str) -> str:
@@ -74,10 +93,27 @@ def normalise_heading(heading: str) -> str:
     return " ".join(text.split())
 
 
+def standard_key(heading: str) -> str | None:
+    """The standard section a heading names, however it is worded, or None.
+
+    "FAQ's", "Frequently Asked Questions (FAQs)", "Dosage & Administration", "2. Side
+    effects" and "Possible side effects" are the standard sections they look like: only a
+    FAQs section gets its questions and answers read, and only Side Effects its warning.
+    """
+    text = unicodedata.normalize("NFKC", heading).lower().strip()
+    text = _NUMBERING.sub("", text)
+    text = _APOSTROPHE.sub("", text).replace("&", " and ")
+    for candidate in (text, _PARENTHESES.sub(" ", text)):
+        key = _HEADING_ALIASES.get(normalise_heading(candidate))
+        if key is not None:
+            return key
+    return None
+
+
 def section_key(heading: str, taken: set[str] | None = None) -> str:
     """The key of a section heading: a standard key, or a slug unique within ``taken``."""
     taken = taken or set()
-    key = _HEADING_ALIASES.get(normalise_heading(heading))
+    key = standard_key(heading)
     if key is None:
         key = slugify(heading).replace("-", "_") or "section"
         if key in STANDARD_KEYS:  # e.g. a heading literally "usage-notes" never collides

@@ -17,8 +17,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from monographs import sourcefile, structured_data
-from monographs.content import MonographContent, Section
+from monographs import sourcefile, structured_data, workflow
+from monographs.content import MonographContent, Section, section_key
 from monographs.models import Monograph, Revision
 from monographs.page import URGENT_HELP_TITLE, build_article_html, serious_side_effects_span
 from monographs.rendering import render_markdown
@@ -511,3 +511,54 @@ def test_a_file_named_with_spaces_and_accents_and_a_folder_named_md(tmp_path):
 
     assert status == 0, err
     assert f"created ibuprofene ({folder / 'Ibuprofène 200 mg.md'})" in out
+
+
+# ------------------------------------------------------------ headings worded otherwise
+
+
+@pytest.mark.parametrize(
+    ("heading", "key"),
+    [
+        ("FAQ's", "faqs"),
+        ("FAQ’s", "faqs"),
+        ("Frequently Asked Questions (FAQs)", "faqs"),
+        ("Questions and answers", "faqs"),
+        ("Q&A", "faqs"),
+        ("Dosage & Administration", "dosage"),
+        ("How to take it", "dosage"),
+        ("2) Side effects", "side_effects"),
+        ("Possible side effects", "side_effects"),
+        ("How does it work?", "how_it_works"),
+        ("Warnings & Precautions", "precautions"),
+        ("Warnings", "precautions"),
+        ("What is it used for?", "usage"),
+        ("What it's used for", "usage"),
+        ("1. Usage", "usage"),
+        ("Usage (adults)", "usage"),
+        # Not a standard section, whatever it mentions.
+        ("A note on usage", "a_note_on_usage"),
+        ("Interactions (with food)", "interactions_with_food"),
+        ("Overdose", "overdose"),
+    ],
+)
+def test_standard_sections_are_recognised_however_the_heading_is_worded(heading, key):
+    assert section_key(heading) == key
+
+
+@pytest.mark.django_db
+def test_a_faqs_heading_spelt_with_an_apostrophe_still_gives_questions_and_answers(client):
+    cache.clear()
+    content = sourcefile.parse(
+        source(
+            "title: Apostrophamol",
+            "### Possible side effects\n\nSeek urgent medical help if you notice:\n\n"
+            "* Yellow skin\n\n### FAQ's\n\n* **Q: Can I drive?** A: Yes.\n",
+        )
+    )
+    monograph = workflow.import_source(content=content, filename="a.md").monograph
+    html = client.get(monograph.get_absolute_url()).content.decode()
+    data = json.loads("".join(read_page(html).jsonld))
+
+    assert [q["name"] for q in data["hasPart"]["mainEntity"]] == ["Can I drive?"]
+    assert '<dl class="faq-list">' in html
+    assert "Yellow skin" in html.split('class="callout', 1)[1].split("</div>", 1)[0]
