@@ -348,12 +348,19 @@ class MonographAdmin(admin.ModelAdmin):
         # Saved. From here on nothing the editor typed can be lost: always redirect.
         number = revision.number
         if conflict:
+            replaced = monograph.revisions.filter(number__lt=number).order_by("-number").first()
+            # Two tabs (or the back button) of the same editor: "someone else" would puzzle.
+            who = (
+                f"You saved a newer revision (#{replaced.number}) of this monograph, in another "
+                f"tab or window, after you opened this form."
+                if replaced is not None and replaced.created_by_id == user.pk
+                else "Someone else saved this monograph while you were editing."
+            )
             messages.warning(
                 request,
-                f"Someone else saved this monograph while you were editing. Your changes "
-                f"were kept as revision #{number}, marked as based on an out-of-date "
-                f"revision, and were not submitted. Check what changed since you started "
-                f"(below) before you submit.",
+                f"{who} Your changes were kept as revision #{number}, marked as based on an "
+                f"out-of-date revision, and were not submitted. Check what changed since you "
+                f"started (below) before you submit.",
             )
             return HttpResponseRedirect(f"{self._change_url(monograph)}?conflict={number}")
         if revision.status == S.IN_REVIEW:

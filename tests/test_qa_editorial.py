@@ -322,3 +322,37 @@ def test_saving_the_same_site_disclaimer_says_nothing_was_saved(client, superuse
         "No change: the text is the same as version 1, so no new version was saved."
     ]
     assert AuditEntry.objects.filter(action=AuditEntry.Action.DISCLAIMER_CHANGE).count() == 1
+
+
+def test_a_conflict_with_ones_own_other_tab_does_not_blame_someone_else(client, live, editor):
+    opened = live.live_revision
+    client.force_login(editor)
+    # Tab 1 saves; tab 2, opened on the same revision before, saves afterwards.
+    client.post(change_url(live), form_data(edited(opened.data, usage="Tab one."), based_on=opened))
+    client.get(change_url(live))  # consume tab 1's message
+    response = client.post(
+        change_url(live), form_data(edited(opened.data, usage="Tab two."), based_on=opened)
+    )
+    [text] = message_texts(response)
+    assert text.startswith(
+        "You saved a newer revision (#2) of this monograph, in another tab or window, after "
+        "you opened this form. Your changes were kept as revision #3"
+    )
+    assert Revision.objects.get(monograph=live, number=3).is_conflict
+
+
+def test_a_conflict_with_another_editor_still_names_someone_else(client, live, editor, editor2):
+    opened = live.live_revision
+    workflow.save_draft(
+        monograph=live,
+        content=edited(opened.data, usage="Theirs."),
+        by=editor2,
+        summary="Theirs",
+        based_on=opened,
+    )
+    client.force_login(editor)
+    response = client.post(
+        change_url(live), form_data(edited(opened.data, usage="Mine."), based_on=opened)
+    )
+    [text] = message_texts(response)
+    assert text.startswith("Someone else saved this monograph while you were editing.")
