@@ -390,9 +390,17 @@ class MonographAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(self._change_url(monograph))
 
     def _based_on(self, monograph: Monograph, revision_id: int | None) -> Revision | None:
+        """The revision the form was opened on. Refused when it is not one of this
+        monograph's: taken as "the latest", a save would skip the conflict check."""
         if not revision_id:
             return None
-        return monograph.revisions.filter(pk=revision_id).first()
+        revision = monograph.revisions.filter(pk=revision_id).first()
+        if revision is None:
+            raise workflow.InvalidInput(
+                "This form does not belong to this monograph's revisions (it may have been "
+                "changed). Nothing was saved: copy your text, reload the page and try again."
+            )
+        return revision
 
     def _no_changes(
         self, request: HttpRequest, monograph: Monograph, wants_submit: bool

@@ -356,3 +356,27 @@ def test_a_conflict_with_another_editor_still_names_someone_else(client, live, e
     )
     [text] = message_texts(response)
     assert text.startswith("Someone else saved this monograph while you were editing.")
+
+
+@pytest.mark.parametrize("forged", ["other", "-5", "999999"])
+def test_a_based_on_that_is_not_this_monographs_revision_is_refused(
+    client, live, editor, editor2, moderator2, forged
+):
+    other = publish_new(sample_content("Otheramol"), editor=editor, moderator=moderator2)
+    # A pending revision by someone else, which a silent "based on the latest" would supersede
+    # without the conflict mark.
+    theirs = workflow.save_draft(
+        monograph=live,
+        content=edited(live.live_revision.data, usage="Theirs."),
+        by=editor2,
+        summary="Theirs",
+        based_on=None,
+    ).revision
+    client.force_login(editor)
+    data = form_data(edited(live.live_revision.data, usage="Mine."), based_on=None)
+    data["based_on"] = other.live_revision.pk if forged == "other" else forged
+    response = client.post(change_url(live), data)
+    assert response.status_code == 200
+    assert "does not belong to this monograph" in message_texts(response)[0]
+    assert "Mine." in response.content.decode()  # the typed text is still in the form
+    assert Monograph.objects.get(pk=live.pk).latest_revision_id == theirs.pk
