@@ -125,10 +125,22 @@ def section_key(heading: str, taken: set[str] | None = None) -> str:
     return key
 
 
+# The start of a FAQ item: a bullet or "1." list item whose text opens with a bold "Q:".
+FAQ_ITEM_START = re.compile(r"^\s*(?:[*+-]|\d{1,9}\.)\s+\*\*\s*Q\s*:", re.IGNORECASE)
+# "* **Q: question?** A: answer" (the seed's form); "**A:**" may be bold too.
 _FAQ_ITEM = re.compile(
-    r"^\s*[*+-]\s+\*\*\s*Q\s*:\s*(?P<q>.+?)\s*\*\*\s*(?:A\s*:\s*)?(?P<a>.*)$",
+    r"^\s*(?:[*+-]|\d{1,9}\.)\s+\*\*\s*Q\s*:\s*(?P<q>.+?)\s*\*\*"
+    r"\s*(?:\*\*\s*A\s*:\s*\*\*|A\s*:)?\s*(?P<a>.*)$",
     re.IGNORECASE,
 )
+# "* **Q:** question? **A:** answer": only the labels are bold.
+_FAQ_ITEM_LABELS = re.compile(
+    r"^\s*(?:[*+-]|\d{1,9}\.)\s+\*\*\s*Q\s*:\s*\*\*\s*(?P<q>.+?)"
+    r"\s*(?:(?:\*\*\s*A\s*:\s*\*\*|\bA\s*:)\s*(?P<a>.*))?$",
+    re.IGNORECASE,
+)
+# An answer that starts on the line after its question still has its label.
+_ANSWER_LABEL = re.compile(r"^(?:\*\*\s*A\s*:\s*\*\*|A\s*:)\s*", re.IGNORECASE)
 
 
 @dataclass
@@ -146,12 +158,13 @@ def parse_faqs(body: str) -> list[FAQ]:
     items: list[FAQ] = []
     current: FAQ | None = None
     for line in body.splitlines():
-        match = _FAQ_ITEM.match(line)
+        match = _FAQ_ITEM_LABELS.match(line) or _FAQ_ITEM.match(line)
         if match:
-            current = FAQ(question=match["q"].strip(), answer=match["a"].strip())
+            current = FAQ(question=match["q"].strip(), answer=(match["a"] or "").strip())
             items.append(current)
         elif current is not None and line.startswith((" ", "\t")) and line.strip():
-            current.answer = f"{current.answer} {line.strip()}".strip()
+            text = line.strip() if current.answer else _ANSWER_LABEL.sub("", line.strip())
+            current.answer = f"{current.answer} {text}".strip()
         elif not line.strip():
             continue
         else:

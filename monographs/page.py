@@ -16,7 +16,7 @@ import re
 
 from django.utils.html import escape
 
-from .content import MonographContent, Section
+from .content import FAQ_ITEM_START, MonographContent, Section
 from .rendering import render_inline, render_markdown
 
 # Section bodies are shown under the page's h1 and each section's h2, so a "#" in a body
@@ -60,7 +60,6 @@ _NOT_URGENT_BEFORE = re.compile(r"\b(?:not|non)(?:[\s-]+(?:usually|very))?[\s-]+
 # First line of a Markdown block that belongs to a list: a marker, or an indented line
 # (continuation of the previous item after a blank line).
 _LIST_BLOCK = re.compile(r"^(\s+\S|\s*([*+-]|\d+[.)])\s)")
-_FAQ_ITEM = re.compile(r"^\s*[*+-]\s+\*\*\s*Q\s*:", re.IGNORECASE)
 _DISCLAIMER_LABEL = re.compile(r"^\s*\*\*\s*Disclaimer\s*:?\s*\*\*\s*:?\s*", re.IGNORECASE)
 
 
@@ -205,7 +204,7 @@ def _non_faq_text(body: str) -> str:
     kept: list[str] = []
     in_item = False
     for line in body.splitlines():
-        if _FAQ_ITEM.match(line):
+        if FAQ_ITEM_START.match(line):
             in_item = True
         elif in_item and (line.startswith((" ", "\t")) or not line.strip()):
             continue

@@ -562,3 +562,45 @@ def test_a_faqs_heading_spelt_with_an_apostrophe_still_gives_questions_and_answe
     assert [q["name"] for q in data["hasPart"]["mainEntity"]] == ["Can I drive?"]
     assert '<dl class="faq-list">' in html
     assert "Yellow skin" in html.split('class="callout', 1)[1].split("</div>", 1)[0]
+
+
+# --------------------------------------------------------------- FAQs written otherwise
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "* **Q:** Can I drive? **A:** Not until you know how it affects you.",
+        "* **Q: Can I drive?** **A:** Not until you know how it affects you.",
+        "1. **Q: Can I drive?** A: Not until you know how it affects you.",
+        "* **Q: Can I drive?**\n  A: Not until you know\n  how it affects you.",
+        "* **Q:** Can I drive?\n  **A:** Not until you know how it affects you.",
+    ],
+)
+def test_faq_items_in_other_common_forms_give_clean_questions_and_answers(body):
+    content = content_with(("faqs", "FAQs", f"Read this first.\n\n{body}"))
+    questions = structured_data.content_data(content)["questions"]
+    html = build_article_html(content, "")
+
+    assert [(q["name"], q["acceptedAnswer"]["text"]) for q in questions] == [
+        ("Can I drive?", "Not until you know how it affects you.")
+    ]
+    assert "<dt>Can I drive?</dt>" in html
+    assert "<dd>Not until you know how it affects you.</dd>" in html
+    # Each item is shown once, as a question, and the introduction is kept.
+    assert html.count("Can I drive?") == 1
+    assert "Read this first." in html
+    assert "**" not in html and "A:" not in html
+
+
+def test_the_seed_style_faqs_read_exactly_as_before():
+    body = (
+        "* **Q: Can I drink alcohol while taking it?** A: No.  Drinking may not prevent "
+        "intoxication.\n* **Q: What are the signs of a serious allergic reaction?** A:  "
+        "Signs include hives."
+    )
+    content = content_with(("faqs", "FAQs", body))
+    assert [(f.question, f.answer) for f in content.faqs] == [
+        ("Can I drink alcohol while taking it?", "No.  Drinking may not prevent intoxication."),
+        ("What are the signs of a serious allergic reaction?", "Signs include hives."),
+    ]
