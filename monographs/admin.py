@@ -492,11 +492,17 @@ class MonographAdmin(admin.ModelAdmin):
                     except workflow.WorkflowError as error:
                         messages.error(request, f"Not published: {error}")
                     else:
-                        messages.success(
-                            request,
+                        text = (
                             f"Approved and published “{revision.monograph}” "
-                            f"revision #{revision.number}.",
+                            f"revision #{revision.number}."
                         )
+                        if Monograph.objects.get(pk=revision.monograph_id).is_withdrawn:
+                            # Approval does not undo a withdrawal; "published" alone misleads.
+                            text += (
+                                " The monograph is withdrawn, so the public will see this "
+                                "revision only once a moderator restores it."
+                            )
+                        messages.success(request, text)
                         return HttpResponseRedirect(reverse("admin:monographs_review_queue"))
             elif action == "request_changes":
                 changes_form = RequestChangesForm(request.POST)

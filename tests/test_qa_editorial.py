@@ -380,3 +380,26 @@ def test_a_based_on_that_is_not_this_monographs_revision_is_refused(
     assert "does not belong to this monograph" in message_texts(response)[0]
     assert "Mine." in response.content.decode()  # the typed text is still in the form
     assert Monograph.objects.get(pk=live.pk).latest_revision_id == theirs.pk
+
+
+def test_approving_a_withdrawn_monograph_says_the_public_still_does_not_see_it(
+    client, live, editor, moderator, moderator2
+):
+    workflow.withdraw(monograph=live, by=moderator2, reason="Safety alert being checked")
+    revision = workflow.save_draft(
+        monograph=live,
+        content=edited(live.live_revision.data, usage="Corrected."),
+        by=editor,
+        summary="Correction",
+        based_on=None,
+    ).revision
+    workflow.submit(revision=revision, by=editor)
+    client.force_login(moderator)
+    response = client.post(
+        review_url(revision), {"action": "approve", "content_hash": revision.content_hash}
+    )
+    assert message_texts(response) == [
+        f"Approved and published “Testamol” revision #{revision.number}. The monograph is "
+        "withdrawn, so the public will see this revision only once a moderator restores it."
+    ]
+    assert client.get(live.get_absolute_url()).status_code == 410
