@@ -40,6 +40,8 @@ STANDARD_SECTIONS: list[tuple[str, str]] = [
     ("faqs", "FAQs"),
 ]
 STANDARD_KEYS = {key for key, _ in STANDARD_SECTIONS}
+# Ids on the public page that are not sections; a section's id is its key.
+PAGE_IDS = {"main", "disclaimer"}
 STANDARD_HEADINGS = dict(STANDARD_SECTIONS)
 
 # Headings (lower-cased, punctuation dropped) that mean a standard section.
@@ -116,7 +118,9 @@ def section_key(heading: str, taken: set[str] | None = None) -> str:
     key = standard_key(heading)
     if key is None:
         key = slugify(heading).replace("-", "_") or "section"
-        if key in STANDARD_KEYS:  # e.g. a heading literally "usage-notes" never collides
+        # A slug equal to a standard key ("FAQs!" spelt oddly) or to an id the public page
+        # itself uses (its <main id="main">, the disclaimer block) would collide with it.
+        if key in STANDARD_KEYS or key in PAGE_IDS:
             key = f"extra_{key}"
     base, n = key, 2
     while key in taken:

@@ -71,6 +71,7 @@ __all__ = [
     "OVERVIEW_HEADING",
     "MAX_SOURCE_BYTES",
     "too_large_message",
+    "invisible_character",
 ]
 
 # A long monograph is tens of kilobytes; the admin accepts at most Django's 2.5 MB of form
@@ -212,7 +213,9 @@ def too_large_message(size: int) -> str:
 _ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}
 
 
-def _invisible_char(text: str) -> str | None:
+def invisible_character(text: str) -> str | None:
+    """The first control or invisible format character in a name, if any (the admin's
+    forms can refuse the same names an import refuses)."""
     for char in text:
         category = unicodedata.category(char)
         if category == "Cc" or (category == "Cf" and char not in _ALLOWED_FORMAT_CHARS):
@@ -232,7 +235,7 @@ def _check_names(content: MonographContent) -> None:
     named += [("the layout", content.layout)]
     named += [(f"the heading {section.heading!r}", section.heading) for section in content.sections]
     for what, text in named:
-        char = _invisible_char(text)
+        char = invisible_character(text)
         if char is not None:
             label = unicodedata.name(char, "a control character")
             raise SourceFormatError(

@@ -604,3 +604,13 @@ def test_the_seed_style_faqs_read_exactly_as_before():
         ("Can I drink alcohol while taking it?", "No.  Drinking may not prevent intoxication."),
         ("What are the signs of a serious allergic reaction?", "Signs include hives."),
     ]
+
+
+@pytest.mark.parametrize("heading", ["Main", "MAIN!", "Disclaimer"])
+def test_a_section_never_takes_an_id_the_page_already_uses(heading):
+    key = section_key(heading)
+    assert key not in {"main", "disclaimer"}
+    html = build_article_html(content_with((key, heading, "Text.")), "A disclaimer.")
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    assert "main" not in ids
