@@ -203,6 +203,11 @@ class MonographEditForm(forms.Form):
             key = section_key(new_heading, taken)
             sections.append(Section(key=key, heading=new_heading, body=_normalise_body(new_body)))
         cleaned["sections"] = sections
+        # The disclaimer is written into the same file as the sections: a ### line in it
+        # would come back from an export as a section, an unclosed fence would stop the
+        # import of the whole file.
+        for problem in body_problems(_normalise_body(cleaned.get("disclaimer") or "")):
+            self.add_error("disclaimer", f"In the disclaimer, {problem}.")
         return cleaned
 
     def to_content(self) -> MonographContent:

@@ -403,3 +403,39 @@ def test_approving_a_withdrawn_monograph_says_the_public_still_does_not_see_it(
         "withdrawn, so the public will see this revision only once a moderator restores it."
     ]
     assert client.get(live.get_absolute_url()).status_code == 410
+
+
+class TestDisclaimerTheFileFormatCannotHold:
+    """The monograph's own disclaimer goes into the exported file like the sections do."""
+
+    @pytest.mark.parametrize(
+        ("disclaimer", "problem"),
+        [
+            ("Ask your doctor.\n\n### Not a section\n\nMore.", "would start a new section"),
+            ("Ask your doctor.\n\n```\nnever closed", "is never closed"),
+        ],
+    )
+    def test_the_form_refuses_it_and_keeps_the_text(
+        self, client, live, editor, disclaimer, problem
+    ):
+        client.force_login(editor)
+        content = edited(live.live_revision.data, disclaimer=disclaimer)
+        response = client.post(change_url(live), form_data(content, based_on=live.live_revision))
+        assert response.status_code == 200
+        errors = response.context["form"].errors["disclaimer"]
+        assert len(errors) == 1 and errors[0].startswith("In the disclaimer, line ")
+        assert problem in errors[0]
+        assert Revision.objects.filter(monograph=live).count() == 1
+        assert "Ask your doctor." in response.content.decode()  # still in the form
+
+    def test_what_it_accepts_exports_and_reads_back_the_same(self, client, live, editor):
+        from monographs import sourcefile
+
+        client.force_login(editor)
+        disclaimer = "Ask your doctor.\n\n#### A sub-heading is fine\n\n```\ncode\n```"
+        content = edited(live.live_revision.data, disclaimer=disclaimer)
+        response = client.post(change_url(live), form_data(content, based_on=live.live_revision))
+        assert response.status_code == 302
+        saved = Monograph.objects.get(pk=live.pk).latest_revision.data
+        assert saved.disclaimer == disclaimer
+        assert sourcefile.parse(sourcefile.write(saved).encode()) == saved
