@@ -203,3 +203,25 @@ def test_print_shows_the_whole_of_a_wide_table(live_server, page, hard_pages, sc
     )
     assert clipped == 0
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+def test_a_long_on_this_page_list_stays_within_the_window(live_server, page, screenshot_dir):
+    cache.clear()
+    body = "".join(
+        f"### Section {n} with a fairly long heading about interactions\n\nText {n}.\n\n"
+        for n in range(30)
+    )
+    content = sourcefile.parse(f"---\ntitle: Manysections\n---\n\n{body}")
+    url = workflow.import_source(content=content, filename="m.md").monograph.get_absolute_url()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(live_server.url + url)
+    page.mouse.wheel(0, 1500)
+
+    nav = page.locator(".on-this-page")
+    box = nav.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 800
+    last = nav.locator("a").last
+    last.focus()  # keyboard users reach the last entry, and it scrolls into view
+    last_box = last.bounding_box()
+    assert last_box is not None and last_box["y"] >= 0 and last_box["y"] + last_box["height"] <= 800
+    page.screenshot(path=str(screenshot_dir / "qa-long-contents-1280.png"))
