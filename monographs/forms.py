@@ -10,8 +10,21 @@ from django.core.exceptions import ValidationError
 from markdownx.fields import MarkdownxFormField
 from markdownx.widgets import MarkdownxWidget
 
-from .content import STANDARD_SECTIONS, MonographContent, Section, section_key
+from .content import (
+    STANDARD_SECTIONS,
+    MonographContent,
+    Section,
+    normalise_heading,
+    section_key,
+)
 from .sourcefile import body_problems
+
+# Headings the file format reads as something else than a section (the disclaimer, the
+# generic name line): a section called so would not come back from an export as a section.
+_RESERVED_HEADINGS = {
+    normalise_heading("Disclaimer"): "the Disclaimer box",
+    normalise_heading("Generic Name"): "the Generic name field",
+}
 
 # A form that claims more sections than this is not one we rendered.
 MAX_SECTIONS = 60
@@ -186,6 +199,7 @@ class MonographEditForm(forms.Form):
                     "A section needs a heading (tick “Remove this section” to drop it).",
                 )
                 continue
+            self._check_reserved(f"section-{i}-heading", heading)
             key = (cleaned.get(f"section-{i}-key") or "").strip()
             if not _KEY.match(key) or key in taken:
                 key = section_key(heading, taken)
@@ -198,6 +212,7 @@ class MonographEditForm(forms.Form):
         if new_body.strip() and not new_heading:
             self.add_error("new_heading", "Give the new section a heading.")
         elif new_heading:
+            self._check_reserved("new_heading", new_heading)
             for problem in body_problems(new_body):
                 self.add_error("new_body", f"In “{new_heading}”, {problem}.")
             key = section_key(new_heading, taken)
@@ -209,6 +224,15 @@ class MonographEditForm(forms.Form):
         for problem in body_problems(_normalise_body(cleaned.get("disclaimer") or "")):
             self.add_error("disclaimer", f"In the disclaimer, {problem}.")
         return cleaned
+
+    def _check_reserved(self, field: str, heading: str) -> None:
+        use = _RESERVED_HEADINGS.get(normalise_heading(heading))
+        if use:
+            self.add_error(
+                field,
+                f"A section cannot be called “{heading}”: the monograph file would read it as "
+                f"something else. Use {use} instead, or another heading.",
+            )
 
     def to_content(self) -> MonographContent:
         """The content snapshot this form describes (call after ``is_valid()``)."""

@@ -439,3 +439,34 @@ class TestDisclaimerTheFileFormatCannotHold:
         saved = Monograph.objects.get(pk=live.pk).latest_revision.data
         assert saved.disclaimer == disclaimer
         assert sourcefile.parse(sourcefile.write(saved).encode()) == saved
+
+
+@pytest.mark.parametrize(
+    ("heading", "use"),
+    [("Disclaimer", "the Disclaimer box"), ("Generic name:", "the Generic name field")],
+)
+def test_a_section_named_like_what_the_file_reads_as_something_else_is_refused(
+    client, live, editor, heading, use
+):
+    # Exported, "### Disclaimer" became the disclaimer (the section vanished) and
+    # "### Generic Name" replaced the generic name, or made the file fail to import.
+    client.force_login(editor)
+    data = form_data(
+        live.live_revision.data,
+        based_on=live.live_revision,
+        new_heading=heading,
+        new_body="Two lines\nof text.",
+    )
+    response = client.post(change_url(live), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["new_heading"] == [
+        f"A section cannot be called “{heading}”: the monograph file would read it as "
+        f"something else. Use {use} instead, or another heading."
+    ]
+    assert Revision.objects.filter(monograph=live).count() == 1
+    # Renaming an existing section to it is refused the same way.
+    data = form_data(
+        live.live_revision.data, based_on=live.live_revision, **{"section-5-heading": heading}
+    )
+    response = client.post(change_url(live), data)
+    assert "section-5-heading" in response.context["form"].errors
