@@ -48,6 +48,25 @@ _CASE_SENSITIVE_ABBREVIATIONS = re.compile(r"\b(?:IM|IV|SC|SubQ)\b")
 _NEGATION = re.compile(r"\b(?:not|never|nor)\b(?:\s+(?:be|for|given|used|to|by))*\s+$", re.I)
 
 
+# Dosage-form words that imply a route only when nothing around them names another one:
+# "vaginal tablet", "sublingual tablet", "capsules for inhalation", "subcutaneous infusion".
+_FORM_WORDS = {"tablet", "tablets", "capsule", "capsules", "infusion"}
+_OTHER_ROUTE_NEARBY = re.compile(
+    r"\b(?:vaginal(?:ly)?|sublingual(?:ly)?|buccal(?:ly)?|rectal(?:ly)?|sub-?cutaneous(?:ly)?"
+    r"|under the (?:tongue|skin)|inhal\w*|pumps?|SC|SubQ)\b",
+    re.I,
+)
+
+
+def _names_another_routes_form(text: str, match: re.Match[str]) -> bool:
+    if match.group(0).casefold() not in _FORM_WORDS:
+        return False
+    # The words around it, within its sentence.
+    before = re.split(r"[.;:!?\n]", text[max(0, match.start() - 40) : match.start()])[-1]
+    after = re.split(r"[.;:!?\n]", text[match.end() : match.end() + 25])[0]
+    return bool(_OTHER_ROUTE_NEARBY.search(before) or _OTHER_ROUTE_NEARBY.search(after))
+
+
 def administration_routes(dosage_text: str) -> list[str]:
     """Routes named in a Dosage section's text, in the order they first appear."""
     found: list[tuple[int, str]] = []
@@ -60,6 +79,8 @@ def administration_routes(dosage_text: str) -> list[str]:
                 continue
             if _NEGATION.search(dosage_text, max(0, match.start() - 30), match.start()):
                 continue  # "not for intravenous use" names a route the drug doesn't have
+            if _names_another_routes_form(dosage_text, match):
+                continue
             found.append((match.start(), route))
             break
     return [route for _position, route in sorted(found)]

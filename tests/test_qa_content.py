@@ -614,3 +614,29 @@ def test_a_section_never_takes_an_id_the_page_already_uses(heading):
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids))
     assert "main" not in ids
+
+
+# ------------------------------------------------------------- routes in the JSON-LD
+
+
+@pytest.mark.parametrize(
+    ("text", "routes"),
+    [
+        ("Use a continuous subcutaneous insulin infusion (pump) or injections.", ["subcutaneous"]),
+        ("Insert one vaginal tablet at night for 3 nights.", ["vaginal"]),
+        ("Place one sublingual tablet under the tongue.", ["sublingual"]),
+        (
+            "Inhale one capsule a day; the capsules for inhalation must not be swallowed.",
+            ["inhaled"],
+        ),
+        # A form word on its own still names its route.
+        ("Give by IV infusion over 30 minutes.", ["intravenous"]),
+        ("Take the tablets, or the infusion in hospital.", ["oral", "intravenous"]),
+        (
+            "Take one tablet at night. A vaginal cream is also available.",
+            ["oral", "vaginal", "topical"],
+        ),
+    ],
+)
+def test_a_dosage_form_of_another_route_does_not_add_a_route(text, routes):
+    assert structured_data.administration_routes(text) == routes
