@@ -640,3 +640,28 @@ def test_a_section_never_takes_an_id_the_page_already_uses(heading):
 )
 def test_a_dosage_form_of_another_route_does_not_add_a_route(text, routes):
     assert structured_data.administration_routes(text) == routes
+
+
+# ------------------------------------------------- two files for one monograph in a run
+
+
+@pytest.mark.django_db
+def test_a_second_file_for_the_same_monograph_is_refused_and_reruns_change_nothing(tmp_path):
+    (tmp_path / "a.md").write_text(source("title: Dupamol", "### Usage\n\nOne.\n"))
+    (tmp_path / "b.md").write_text(source("title: DUPAMOL", "### Usage\n\nTwo.\n"))
+    out, err, status = run("import_monographs", str(tmp_path))
+
+    assert status == 2
+    assert f"created dupamol ({tmp_path / 'a.md'})" in out
+    assert err.splitlines()[0] == (
+        f"error: {tmp_path / 'b.md'}: the same monograph as {tmp_path / 'a.md'} (dupamol); "
+        "give each monograph one file"
+    )
+    monograph = Monograph.objects.get(slug="dupamol")
+    assert monograph.live_revision.data.sections[0].body == "One."
+    revisions = Revision.objects.count()
+
+    # Before, every run published a.md then b.md again: two new revisions each time.
+    out, err, status = run("import_monographs", str(tmp_path))
+    assert "unchanged dupamol" in out
+    assert Revision.objects.count() == revisions

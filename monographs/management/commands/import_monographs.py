@@ -42,6 +42,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, paths: list[str], draft: bool = False, **options: Any) -> None:
         counts: Counter[str] = Counter()
+        # slug -> the file that went in under it: a second file for the same monograph in
+        # one run would replace the first, and every later run would flip between them.
+        self._imported: dict[str, str] = {}
         for display, path in self._files(paths, counts):
             try:
                 result = self._import(path, display, publish=not draft)
@@ -109,7 +112,15 @@ class Command(BaseCommand):
             # import_source is atomic itself; the outer block makes "nothing of a failed
             # file is written" hold whatever it does inside.
             with transaction.atomic():
-                return workflow.import_source(content=content, filename=display, publish=publish)
+                result = workflow.import_source(content=content, filename=display, publish=publish)
+                first = self._imported.setdefault(result.monograph.slug, display)
+                if first != display:
+                    # Rolls back what this file just wrote.
+                    raise ImportFailed(
+                        f"the same monograph as {first} ({result.monograph.slug}); "
+                        "give each monograph one file"
+                    )
+                return result
         except workflow.WorkflowError as error:
             raise ImportFailed(_one_line(str(error)).removeprefix(f"{display}: ")) from error
         except ValidationError as error:
