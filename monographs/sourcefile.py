@@ -247,6 +247,9 @@ def _decode(data: str | bytes) -> str:
     if isinstance(data, str):
         return data.removeprefix(_BOM)
     raw = bytes(data)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Windows editors' "Unicode": the generic message would only name byte 0xff.
+        raise SourceFormatError("UTF-16 text, not UTF-8: save the file as UTF-8")
     offset = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     try:
         return raw[offset:].decode("utf-8")

@@ -665,3 +665,19 @@ def test_a_second_file_for_the_same_monograph_is_refused_and_reruns_change_nothi
     out, err, status = run("import_monographs", str(tmp_path))
     assert "unchanged dupamol" in out
     assert Revision.objects.count() == revisions
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_file_is_refused_with_a_hint(encoding):
+    data = source().encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    with pytest.raises(sourcefile.SourceFormatError) as caught:
+        sourcefile.parse(data)
+    assert str(caught.value) == "UTF-16 text, not UTF-8: save the file as UTF-8"
+
+
+def test_a_windows_1252_file_names_the_first_bad_byte():
+    data = source(body="### Usage\n\nIt\x92s \x93quoted\x94.\n").encode("cp1252")
+    with pytest.raises(sourcefile.SourceFormatError, match=r"^not UTF-8 text \(invalid byte 0x92"):
+        sourcefile.parse(data)
