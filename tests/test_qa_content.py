@@ -678,6 +678,6 @@ def test_a_utf16_file_is_refused_with_a_hint(encoding):
 
 
 def test_a_windows_1252_file_names_the_first_bad_byte():
-    data = source(body="### Usage\n\nIt\x92s \x93quoted\x94.\n").encode("cp1252")
+    data = source(body="### Usage\n\nIt’s “quoted”.\n").encode("cp1252")
     with pytest.raises(sourcefile.SourceFormatError, match=r"^not UTF-8 text \(invalid byte 0x92"):
         sourcefile.parse(data)
