@@ -22,9 +22,10 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import ExpressionWrapper, F, FloatField, Q
+from django.db.models import Expression, ExpressionWrapper, F, FloatField, Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -34,6 +35,7 @@ from .rendering import markdown_to_text
 
 MAX_QUERY_LENGTH = 200
 DEFAULT_LIMIT = 20
+# Must match the stored document of migration 0006 (to_tsvector("english", ...)).
 SEARCH_CONFIG = "english"
 # Trigram word similarity above which a name counts as a match ("naltrexome" ~ 0.5,
 # "metforman" ~ 0.45 against their names; unrelated words stay below 0.3).
@@ -293,17 +295,26 @@ def _exact_name_match(query: str) -> Monograph | None:
 _RESULT_FIELDS = ("id", "slug", "title", "sort_title", "search_names", "search_text")
 
 
-def _search_postgresql(query: str, limit: int) -> list[tuple[Monograph, float]]:
-    from django.contrib.postgres.search import (
-        SearchQuery,
-        SearchRank,
-        SearchVector,
-        TrigramWordSimilarity,
-    )
+class StoredDocument(Expression):
+    """PostgreSQL's ``monographs_monograph.search_document``: the weighted full-text
+    document (names "A", text "C", config "english"), a generated column added by
+    migration 0006 and GIN-indexed. Not a model field, so the models stay database-neutral;
+    ranking reads it instead of running ``to_tsvector`` on every matching row."""
 
-    vector = SearchVector("search_names", weight="A", config=SEARCH_CONFIG) + SearchVector(
-        "search_text", weight="C", config=SEARCH_CONFIG
-    )
+    def __init__(self) -> None:
+        from django.contrib.postgres.search import SearchVectorField
+
+        super().__init__(output_field=SearchVectorField())
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        table = compiler.quote_name_unless_alias(Monograph._meta.db_table)
+        return f"{table}.{connection.ops.quote_name('search_document')}", []
+
+
+def _search_postgresql(query: str, limit: int) -> list[tuple[Monograph, float]]:
+    from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+
+    vector = StoredDocument()
     ts_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
     with transaction.atomic():
         # "%>" (trigram_word_similar) is what the GIN trigram index answers; its threshold

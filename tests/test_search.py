@@ -507,3 +507,14 @@ def test_postgresql_has_the_search_indexes_from_migration_0004(db):
         )
         names = [row[0] for row in cursor.fetchall()]
     assert names == ["monograph_search_document", "monograph_search_names_trgm"]
+
+
+@on_postgresql
+def test_the_full_text_index_is_on_the_stored_document_of_migration_0006(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'monograph_search_document'"
+        )
+        (definition,) = cursor.fetchone()
+    # An index on the to_tsvector expression finds rows, but ranking recomputed it per row.
+    assert definition.endswith("USING gin (search_document)")
