@@ -749,6 +749,11 @@ class RevisionAdmin(ReadOnlyAdmin):
     exclude = ["content", "rendered_html"]
     readonly_fields = ["review_link"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The review screen is for moderators: editors would follow the link to a 403.
+        fields = super().get_readonly_fields(request, obj)
+        return fields if can_review(request.user) else [f for f in fields if f != "review_link"]
+
     @admin.display(description="Review")
     def review_link(self, obj: Revision) -> str:
         url = reverse("admin:monographs_revision_review", args=[obj.pk])

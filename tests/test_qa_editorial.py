@@ -470,3 +470,16 @@ def test_a_section_named_like_what_the_file_reads_as_something_else_is_refused(
     )
     response = client.post(change_url(live), data)
     assert "section-5-heading" in response.context["form"].errors
+
+
+def test_the_read_only_revision_page_offers_the_review_screen_only_to_those_who_may_open_it(
+    client, live, editor, moderator
+):
+    url = reverse("admin:monographs_revision_change", args=[live.live_revision.pk])
+    review = review_url(live.live_revision)
+    client.force_login(editor)
+    page = client.get(url).content.decode()
+    assert f'href="{review}"' not in page
+    assert client.get(review).status_code == 403  # where the link led
+    client.force_login(moderator)
+    assert f'href="{review}"' in client.get(url).content.decode()
