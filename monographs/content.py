@@ -129,8 +129,6 @@ def section_key(heading: str, taken: set[str] | None = None) -> str:
     return key
 
 
-# The start of a FAQ item: a bullet or "1." list item whose text opens with a bold "Q:".
-FAQ_ITEM_START = re.compile(r"^\s*(?:[*+-]|\d{1,9}\.)\s+\*\*\s*Q\s*:", re.IGNORECASE)
 # "* **Q: question?** A: answer" (the seed's form); "**A:**" may be bold too.
 _FAQ_ITEM = re.compile(
     r"^\s*(?:[*+-]|\d{1,9}\.)\s+\*\*\s*Q\s*:\s*(?P<q>.+?)\s*\*\*"
@@ -156,23 +154,47 @@ class FAQ:
 def parse_faqs(body: str) -> list[FAQ]:
     """Question/answer pairs from a FAQ section written as ``* **Q: ...?** A: ...`` items.
 
-    An item's continuation lines (indented) belong to its answer. Text that is not such an
-    item is ignored here; it stays in the section body and is still shown.
+    An item's continuation lines (indented, or hard-wrapped right under it) belong to its
+    answer. Text that is not such an item is ignored here; it stays in the section body
+    and is still shown.
     """
-    items: list[FAQ] = []
+    return [faq for faq, _lines in faq_items(body)]
+
+
+# A line that starts a Markdown block of its own rather than continuing a paragraph.
+_BLOCK_START = re.compile(r"^\s*(?:[*+-]\s|\d{1,9}[.)]\s|#|>|\||```|~~~)")
+
+
+def faq_items(body: str) -> list[tuple[FAQ, list[int]]]:
+    """Each FAQ item with the (0-based) numbers of the body lines it is made of.
+
+    The page shows the rest of the section as it is, so what is not in an item here must
+    be exactly what is left: a line is either part of a question and answer, or shown.
+    """
+    items: list[tuple[FAQ, list[int]]] = []
     current: FAQ | None = None
-    for line in body.splitlines():
+    previous_blank = True
+    for number, line in enumerate(body.splitlines()):
         match = _FAQ_ITEM_LABELS.match(line) or _FAQ_ITEM.match(line)
+        continues = (
+            current is not None
+            and bool(line.strip())
+            and (
+                line.startswith((" ", "\t"))
+                # A hard-wrapped answer: Markdown's lazy continuation of the item's paragraph.
+                or (not previous_blank and not _BLOCK_START.match(line))
+            )
+        )
         if match:
             current = FAQ(question=match["q"].strip(), answer=(match["a"] or "").strip())
-            items.append(current)
-        elif current is not None and line.startswith((" ", "\t")) and line.strip():
+            items.append((current, [number]))
+        elif continues and current is not None:
             text = line.strip() if current.answer else _ANSWER_LABEL.sub("", line.strip())
             current.answer = f"{current.answer} {text}".strip()
-        elif not line.strip():
-            continue
-        else:
+            items[-1][1].append(number)
+        elif line.strip():
             current = None
+        previous_blank = not line.strip()
     return items
 
 

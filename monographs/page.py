@@ -16,7 +16,7 @@ import re
 
 from django.utils.html import escape
 
-from .content import FAQ_ITEM_START, MonographContent, Section
+from .content import MonographContent, Section, faq_items
 from .rendering import render_inline, render_markdown
 
 # Section bodies are shown under the page's h1 and each section's h2, so a "#" in a body
@@ -199,19 +199,10 @@ def _faqs_html(section: Section) -> str:
 
 
 def _non_faq_text(body: str) -> str:
-    """The body without its FAQ items, mirroring content.parse_faqs's notion of an item
-    (its first line and the indented lines that continue it)."""
-    kept: list[str] = []
-    in_item = False
-    for line in body.splitlines():
-        if FAQ_ITEM_START.match(line):
-            in_item = True
-        elif in_item and (line.startswith((" ", "\t")) or not line.strip()):
-            continue
-        else:
-            in_item = False
-            kept.append(line)
-    return "\n".join(kept)
+    """The body without the lines of its FAQ items (exactly those content.faq_items read,
+    so no line is shown twice or lost)."""
+    taken = {number for _faq, numbers in faq_items(body) for number in numbers}
+    return "\n".join(line for n, line in enumerate(body.splitlines()) if n not in taken)
 
 
 def _disclaimer_html(disclaimer_text: str) -> str:

@@ -681,3 +681,30 @@ def test_a_windows_1252_file_names_the_first_bad_byte():
     data = source(body="### Usage\n\nIt’s “quoted”.\n").encode("cp1252")
     with pytest.raises(sourcefile.SourceFormatError, match=r"^not UTF-8 text \(invalid byte 0x92"):
         sourcefile.parse(data)
+
+
+def test_a_hard_wrapped_answer_stays_with_its_question():
+    body = (
+        "* **Q: Can I drive?** A: Not until you know how\n"
+        "it affects you.\n"
+        "* **Q: Can I drink?** A: Best avoided.\n\n"
+        "Ask your pharmacist about anything else."
+    )
+    content = content_with(("faqs", "FAQs", body))
+    html = build_article_html(content, "")
+
+    assert [(f.question, f.answer) for f in content.faqs] == [
+        ("Can I drive?", "Not until you know how it affects you."),
+        ("Can I drink?", "Best avoided."),
+    ]
+    assert "<dd>Not until you know how it affects you.</dd>" in html
+    assert html.count("it affects you") == 1
+    assert "<p>Ask your pharmacist about anything else.</p>" in html
+
+
+def test_a_faq_item_with_a_typo_is_shown_as_written_not_lost():
+    body = "* **Q: Can I drive?** A: Yes.\n* **Q: Can I drink? A: Best avoided (no closing **)."
+    html = build_article_html(content_with(("faqs", "FAQs", body)), "")
+
+    assert "<dt>Can I drive?</dt>" in html
+    assert "Can I drink?" in html and "Best avoided" in html
