@@ -703,7 +703,7 @@ def test_a_hard_wrapped_answer_stays_with_its_question():
 
 
 def test_a_faq_item_with_a_typo_is_shown_as_written_not_lost():
-    body = "* **Q: Can I drive?** A: Yes.\n* **Q: Can I drink? A: Best avoided (no closing **)."
+    body = "* **Q: Can I drive?** A: Yes.\n* **Q: Can I drink? A: Best avoided, no closing stars."
     html = build_article_html(content_with(("faqs", "FAQs", body)), "")
 
     assert "<dt>Can I drive?</dt>" in html
