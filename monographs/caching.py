@@ -69,7 +69,7 @@ _pending_bumps: set[str] = set()
 
 
 def _retry_seconds() -> float:
-    return float(getattr(settings, "MEDSITE_CACHE_RETRY_SECONDS", 5))
+    return float(getattr(settings, "MEDSITE_CACHE_RETRY_SECONDS", 30))
 
 
 def _cache_call(func: Callable[[Any], Any]) -> Any:

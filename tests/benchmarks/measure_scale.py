@@ -31,7 +31,6 @@ django.setup()
 from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from monographs.models import Monograph  # noqa: E402
 
@@ -78,7 +77,13 @@ def main() -> None:
     print(header + "  (ms)")
     for label, url in pages():
         cache.clear()
-        with CaptureQueriesContext(connection) as queries:
+        queries: list[str] = []
+
+        def count(execute, sql, params, many, context):  # noqa: ANN001, ANN202
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
             response = client.get(url)
         size = len(response.content) / 1024
         cold = timed(client, url, n, cold=True)

@@ -5,7 +5,9 @@ tables must be empty), imports BENCH_MONOGRAPHS monographs through the real impo
 (rendered and stored HTML, search fields), then times each page in-process with Django's
 test client: the median and p95 of BENCH_REQUESTS requests, with the server-side page
 cache warm and with it bypassed (cache cleared before each request).
-Prints a table; exits non-zero only if a page does not answer 200.
+Prints the bare view's time, then a table with each page's time and its multiple of the
+bare view's; exits non-zero only if a page does not answer 200. For a site-sized catalogue
+on PostgreSQL see populate_scale.py and measure_scale.py (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -88,21 +90,37 @@ def main() -> None:
     print(f"  imported in {time.perf_counter() - start:.1f} s")
     client = Client()
     rows = [
-        ("bare Django view", "/bare/"),
         ("monograph page", "/medicines/naltrexone/"),
         ("monograph history", "/medicines/naltrexone/history/"),
         ("home", "/"),
         ("A to Z", "/medicines/"),
         ("search (word)", "/search/?q=cravings"),
         ("search (typo)", "/search/?q=naltrexon"),
+        ("sitemap.xml", "/sitemap.xml"),
     ]
-    header = f"{'page':<22}{'warm median':>13}{'warm p95':>10}{'cold median':>13}{'cold p95':>10}"
-    print(f"\n{header}  (ms)")
     with override_settings(ROOT_URLCONF=__name__):
+        bare_warm = timed(client, "/bare/", cold=False)
+        bare_cold = timed(client, "/bare/", cold=True)
+        print(
+            f"\nBare Django view (HttpResponse('ok') through the same middleware): "
+            f"median {bare_warm[0]:.2f} ms, p95 {bare_warm[1]:.2f} ms."
+        )
+        print(
+            "Each page: median and p95 in ms, and the median as a multiple of the bare view's\n"
+            "(warm: served from the page cache; cold: cache cleared before every request).\n"
+        )
+        header = (
+            f"{'page':<20}{'warm med':>10}{'p95':>8}{'x bare':>8}"
+            f"{'cold med':>11}{'p95':>8}{'x bare':>8}"
+        )
+        print(header)
         for label, url in rows:
             warm = timed(client, url, cold=False)
             cold = timed(client, url, cold=True)
-            print(f"{label:<22}{warm[0]:>13.2f}{warm[1]:>10.2f}{cold[0]:>13.2f}{cold[1]:>10.2f}")
+            print(
+                f"{label:<20}{warm[0]:>10.2f}{warm[1]:>8.2f}{warm[0] / bare_warm[0]:>7.1f}x"
+                f"{cold[0]:>11.2f}{cold[1]:>8.2f}{cold[0] / bare_cold[0]:>7.1f}x"
+            )
 
 
 if __name__ == "__main__":
