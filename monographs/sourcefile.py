@@ -77,6 +77,8 @@ __all__ = [
 # A long monograph is tens of kilobytes; the admin accepts at most Django's 2.5 MB of form
 # data. A bigger file is a mistake (a log, a dump), not a page anyone should publish.
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
+# Names and headings: the admin's edit form and the database allow this many characters.
+MAX_NAME_CHARS = 200
 
 KNOWN_KEYS = ("layout", "title", "other_names")
 OVERVIEW_HEADING = "Overview"
@@ -235,6 +237,13 @@ def _check_names(content: MonographContent) -> None:
     named += [("the layout", content.layout)]
     named += [(f"the heading {section.heading!r}", section.heading) for section in content.sections]
     for what, text in named:
+        # The admin's limit too: an imported name it refuses could not be edited there. (The
+        # workflow itself refuses a long title or generic name, in its own words.)
+        if len(text) > MAX_NAME_CHARS and what not in ("the title", "the generic name"):
+            shown = what if len(what) < 60 else what[:40] + "…'"
+            raise SourceFormatError(
+                f"{shown} is {len(text)} characters long; at most {MAX_NAME_CHARS} are allowed"
+            )
         char = invisible_character(text)
         if char is not None:
             label = unicodedata.name(char, "a control character")

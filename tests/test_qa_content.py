@@ -708,3 +708,19 @@ def test_a_faq_item_with_a_typo_is_shown_as_written_not_lost():
 
     assert "<dt>Can I drive?</dt>" in html
     assert "Can I drink?" in html and "Best avoided" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (source("title: Aspirin\nother_names: [" + "N" * 500 + "]"), "is 500 characters long"),
+        (source(body="### " + "H" * 300 + "\n\nok\n"), "the heading 'HHHH"),
+        (source(body="### Usage\n\nok\n\n### " + "I" * 201 + "\n\nok\n"), "is 201 characters"),
+    ],
+)
+def test_names_and_headings_longer_than_the_admin_allows_are_refused(text, message):
+    with pytest.raises(sourcefile.SourceFormatError) as caught:
+        sourcefile.parse(text)
+    assert message in str(caught.value)
+    assert "at most 200 are allowed" in str(caught.value)
+    assert len(str(caught.value)) < 120
