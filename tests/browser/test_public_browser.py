@@ -225,3 +225,10 @@ def test_a_long_on_this_page_list_stays_within_the_window(live_server, page, scr
     last_box = last.bounding_box()
     assert last_box is not None and last_box["y"] >= 0 and last_box["y"] + last_box["height"] <= 800
     page.screenshot(path=str(screenshot_dir / "qa-long-contents-1280.png"))
+
+
+def test_nested_numbered_steps_count_with_letters(live_server, page, hard_pages):
+    page.goto(live_server.url + hard_pages["sertraline"])
+    nested = page.locator("#usage ol ol").first
+    assert nested.evaluate("el => getComputedStyle(el).listStyleType") == "lower-alpha"
+    assert "In adults" in nested.inner_text()
