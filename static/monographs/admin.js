@@ -113,6 +113,23 @@
     }
   }, true);
 
+  // A double click on "Approve and publish" (or any button here) sent two POSTs: the second
+  // answered "Not published: ... already published" over the first one's success. One
+  // submission per page load; the page that comes back has fresh forms.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form || (form.method || "").toLowerCase() !== "post") return;
+    if (form.getAttribute("data-ms-submitting")) { event.preventDefault(); return; }
+    form.setAttribute("data-ms-submitting", "1");
+  });
+  // Coming back with the Back button (page restored from the back-forward cache) allows it again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-ms-submitting]").forEach(function (form) {
+      form.removeAttribute("data-ms-submitting");
+    });
+  });
+
   ready(function () {
     // The live previews scroll when long: make them reachable and named for keyboard and
     // screen-reader users.

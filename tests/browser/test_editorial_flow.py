@@ -262,3 +262,45 @@ def test_tab_leaves_a_markdown_box_instead_of_typing_a_tab_into_it(
     # Indenting stays possible from the keyboard, with markdownx's own shortcut.
     page.keyboard.press("Control+]")
     assert usage.input_value() != before
+
+
+def test_a_second_click_on_approve_while_the_first_is_on_its_way_sends_nothing(
+    live_server, page, naltrexone, editor, moderator, monkeypatch
+):
+    import time
+
+    from django.urls import reverse
+
+    monograph = Monograph.objects.get(pk=naltrexone.pk)
+    content = monograph.latest_revision.data
+    content.sections[0].body += "\n\nOne more sentence."
+    saved = workflow.save_draft(
+        monograph=monograph, content=content, by=editor, summary="More", based_on=None
+    )
+    revision = workflow.submit(revision=saved.revision, by=editor)
+    log_in(page, live_server.url, "moderator1")
+    url = reverse("admin:monographs_revision_review", args=[revision.pk])
+    page.goto(live_server.url + url)
+
+    # A busy server: the moderator, seeing nothing happen, clicks again.
+    approvals: list[int] = []
+    real_approve = workflow.approve
+
+    def slow_approve(**kwargs: Any) -> Revision:
+        approvals.append(kwargs["revision"].pk)
+        time.sleep(0.8)
+        return real_approve(**kwargs)
+
+    monkeypatch.setattr(workflow, "approve", slow_approve)
+    box = page.locator("input[value='Approve and publish']").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    # Raw mouse clicks: Playwright's element click would wait for the first navigation.
+    page.mouse.click(x, y)
+    page.wait_for_timeout(300)
+    assert approvals == [revision.pk]  # the first one is being processed
+    page.mouse.click(x, y)
+    page.wait_for_selector(".messagelist")
+    messages = page.inner_text(".messagelist")
+    assert approvals == [revision.pk]
+    assert "Approved and published" in messages and "Not published" not in messages
+    assert Revision.objects.get(pk=revision.pk).status == Revision.Status.PUBLISHED
