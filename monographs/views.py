@@ -14,6 +14,7 @@ import re
 import string
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
@@ -61,6 +62,7 @@ class Letter:
     entries: list[AtoZEntry] = field(default_factory=list)
 
 
+@lru_cache(maxsize=100_000)
 def _fold(text: str) -> str:
     """Accents and case dropped, for sorting and grouping ("Éfavirenz" sorts under E)."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -288,7 +290,13 @@ def home(request: HttpRequest) -> HttpResponse:
     rows = (
         Monograph.objects.published()
         .values_list(
-            "slug", "last_reviewed_at", "last_published_at", "live_revision__content__title"
+            # The monograph's own title (its live one, see a_to_z_letters): selecting the
+            # live revision's JSON made PostgreSQL decompress every revision before the
+            # top-10 sort (0.5 s at 10,000 monographs).
+            "slug",
+            "last_reviewed_at",
+            "last_published_at",
+            "title",
         )
         # A never-reviewed import sorts after the reviewed ones on every database.
         .order_by(

@@ -79,7 +79,7 @@ def main() -> None:
         cache.clear()
         queries: list[str] = []
 
-        def count(execute, sql, params, many, context):  # noqa: ANN001, ANN202
+        def count(execute, sql, params, many, context, queries=queries):  # noqa: ANN001, ANN202
             queries.append(sql)
             return execute(sql, params, many, context)
 
