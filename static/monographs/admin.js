@@ -121,6 +121,8 @@
     if (!form || (form.method || "").toLowerCase() !== "post") return;
     if (form.getAttribute("data-ms-submitting")) { event.preventDefault(); return; }
     form.setAttribute("data-ms-submitting", "1");
+    // If the navigation was stopped (Esc, a dropped connection) the page stays: allow a retry.
+    window.setTimeout(function () { form.removeAttribute("data-ms-submitting"); }, 8000);
   });
   // Coming back with the Back button (page restored from the back-forward cache) allows it again.
   window.addEventListener("pageshow", function (event) {
