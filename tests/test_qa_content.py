@@ -7,6 +7,7 @@ that sanitizes to nothing)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from html.parser import HTMLParser
 from io import StringIO
@@ -724,3 +725,13 @@ def test_names_and_headings_longer_than_the_admin_allows_are_refused(text, messa
     assert message in str(caught.value)
     assert "at most 200 are allowed" in str(caught.value)
     assert len(str(caught.value)) < 120
+
+
+@pytest.mark.django_db
+def test_a_named_pipe_is_refused_instead_of_hanging_the_import(tmp_path):
+    pipe = tmp_path / "pipe.md"
+    os.mkfifo(pipe)
+    out, err, status = run("import_monographs", str(pipe))
+
+    assert status == 2
+    assert err.splitlines()[0] == f"error: {pipe}: not a regular file"

@@ -97,6 +97,9 @@ class Command(BaseCommand):
 
     def _import(self, path: Path, display: str, *, publish: bool) -> workflow.ImportResult:
         try:
+            if not path.is_file():
+                # A named pipe or a device would block the read, or never end.
+                raise ImportFailed("not a regular file")
             # Checked before reading: a huge file is refused without loading it.
             size = path.stat().st_size
             if size > sourcefile.MAX_SOURCE_BYTES:
