@@ -39,7 +39,10 @@ Decisions the format leaves open, made here once:
   title). ``### Disclaimer`` is not a section either: its body is the disclaimer, like a
   closing ``**Disclaimer:**`` paragraph; a file may have one or the other, not both.
 - Names (title, generic name, other names, layout, headings) are one line each: runs of
-  spaces in them are read as one space.
+  spaces in them are read as one space. They may not hold control or invisible format
+  characters (a NUL or a right-to-left override spelt as a quoted escape included), and
+  other names and headings are at most 200 characters, like in the admin.
+- A file is at most ``MAX_SOURCE_BYTES`` (2 MB); UTF-16 is refused with a hint.
 - A section body is the source text verbatim, only leading and trailing blank lines
   removed, so Markdown spacing, tables and nested lists survive a round trip. ``###``
   inside a fenced code block is text, not a heading.
