@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.utils.html import escape
@@ -30,16 +31,34 @@ def tokenize(text: str) -> list[str]:
 def word_diff(old: str, new: str) -> SafeString:
     """HTML of ``new`` with words removed since ``old`` in ``<del>`` and added ones in ``<ins>``.
 
-    All text is escaped; the only markup in the result is the ``del``/``ins`` tags.
+    All text is escaped; the only markup in the result is the ``del``/``ins`` tags. A change
+    made only of characters that show nothing (spaces, line breaks, zero-width characters)
+    is spelled out with visible marks, so a reviewer does not approve a change they cannot
+    see (two trailing spaces, for one, make a line break in Markdown).
     """
     out: list[str] = []
     for removed, added, same in _chunks(tokenize(old), tokenize(new)):
         if removed:
-            out.append(f"<del>{escape(removed)}</del>")
+            out.append(_mark("del", removed))
         if added:
-            out.append(f"<ins>{escape(added)}</ins>")
+            out.append(_mark("ins", added))
         out.append(escape(same))
     return mark_safe("".join(out))  # noqa: S308 - every piece above is escaped
+
+
+_SHOWN_AS = {" ": "·", "\t": "→", "\n": "↵\n", "\u00a0": "⍽"}
+
+
+def _invisible(text: str) -> bool:
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc", "Zs") for ch in text)
+
+
+def _mark(tag: str, text: str) -> str:
+    if not _invisible(text):
+        return f"<{tag}>{escape(text)}</{tag}>"
+    shown = "".join(_SHOWN_AS.get(ch, f"⟨U+{ord(ch):04X}⟩") for ch in text)
+    what = "spaces or line breaks only" if text.isspace() else "invisible characters"
+    return f'<{tag} class="ms-invisible" title="{what}">{escape(shown)}</{tag}>'
 
 
 def _chunks(a: list[str], b: list[str]) -> list[tuple[str, str, str]]:

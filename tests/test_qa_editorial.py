@@ -483,3 +483,41 @@ def test_the_read_only_revision_page_offers_the_review_screen_only_to_those_who_
     assert client.get(review).status_code == 403  # where the link led
     client.force_login(moderator)
     assert f'href="{review}"' in client.get(url).content.decode()
+
+
+class TestInvisibleChanges:
+    """A reviewer must see every change they approve, including ones that show nothing."""
+
+    def test_trailing_spaces_that_make_a_markdown_line_break_are_spelled_out(self):
+        from monographs.diff import word_diff
+
+        html = word_diff("Take it daily.\nWith food.", "Take it daily.  \nWith food.")
+        # Whitespace runs are single tokens: the line break is replaced by "two spaces and
+        # a line break".
+        assert '<ins class="ms-invisible" title="spaces or line breaks only">··↵\n</ins>' in html
+
+    def test_an_added_line_break_and_a_zero_width_space_are_visible(self):
+        from monographs.diff import word_diff
+
+        assert "↵" in word_diff("one two", "one\ntwo")
+        html = word_diff("25 mg", "25\u200b mg")
+        assert "⟨U+200B⟩" in html and 'title="invisible characters"' in html
+
+    def test_visible_changes_are_marked_as_before(self):
+        from monographs.diff import word_diff
+
+        assert word_diff("take 500 mg", "take 600 mg") == "take <del>500</del><ins>600</ins> mg"
+
+    def test_the_review_screen_shows_them(self, client, live, editor, moderator):
+        body = live.live_revision.data.section("usage").body
+        revision = workflow.save_draft(
+            monograph=live,
+            content=edited(live.live_revision.data, usage=body + "  "),
+            by=editor,
+            summary="Spacing",
+            based_on=None,
+        ).revision
+        workflow.submit(revision=revision, by=editor)
+        client.force_login(moderator)
+        page = client.get(review_url(revision)).content.decode()
+        assert '<ins class="ms-invisible" title="spaces or line breaks only">··</ins>' in page
