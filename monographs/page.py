@@ -60,6 +60,9 @@ _NOT_URGENT_BEFORE = re.compile(r"\b(?:not|non)(?:[\s-]+(?:usually|very))?[\s-]+
 # First line of a Markdown block that belongs to a list: a marker, or an indented line
 # (continuation of the previous item after a blank line).
 _LIST_BLOCK = re.compile(r"^(\s+\S|\s*([*+-]|\d+[.)])\s)")
+# A table right after the warning's introduction ("Get help if you have:" then a table of
+# symptoms) belongs to the warning like a list does.
+_TABLE_BLOCK = re.compile(r"^\s*\|")
 _DISCLAIMER_LABEL = re.compile(r"^\s*\*\*\s*Disclaimer\s*:?\s*\*\*\s*:?\s*", re.IGNORECASE)
 
 
@@ -142,7 +145,9 @@ def serious_side_effects_span(body: str) -> tuple[int, int] | None:
         return None
     end = start + 1
     while end < len(blocks) and (
-        _LIST_BLOCK.match(blocks[end]) or speaks_of_serious_effects(blocks[end])
+        _LIST_BLOCK.match(blocks[end])
+        or _TABLE_BLOCK.match(blocks[end])
+        or speaks_of_serious_effects(blocks[end])
     ):
         end += 1
     return start, end

@@ -735,3 +735,16 @@ def test_a_named_pipe_is_refused_instead_of_hanging_the_import(tmp_path):
 
     assert status == 2
     assert err.splitlines()[0] == f"error: {pipe}: not a regular file"
+
+
+def test_a_table_of_symptoms_under_the_warning_is_inside_it():
+    body = (
+        "Common: headache.\n\nSeek urgent medical help if you have:\n\n"
+        "| Symptom | Could be |\n|---|---|\n| Yellow skin | liver damage |\n\n"
+        "Most people have no side effects."
+    )
+    html = build_article_html(content_with(("side_effects", "Side Effects", body)), "")
+    callout = html.split('class="callout', 1)[1].split('<p class="callout__action">', 1)[0]
+
+    assert "<td>Yellow skin</td>" in callout
+    assert "Most people" not in callout and "Common: headache" not in callout
