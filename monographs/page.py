@@ -118,10 +118,29 @@ def _scrollable_tables(html: str, heading: str) -> str:
     return "</table></div>".join("".join(out).split("</table>"))
 
 
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
 def _blocks(text: str) -> list[str]:
     """Markdown split on blank lines: paragraphs, lists, tables (good enough to find the
-    serious part of a Side Effects section; each part is still rendered as Markdown)."""
-    return [block for block in re.split(r"\n[ \t]*\n", text.strip()) if block.strip()]
+    serious part of a Side Effects section; each part is still rendered as Markdown).
+
+    A fenced code block is one block whatever blank lines it holds: cut in two, each half
+    would render as broken code."""
+    blocks: list[str] = []
+    fence: str | None = None
+    for piece in re.split(r"\n[ \t]*\n", text.strip()):
+        if fence is not None:
+            blocks[-1] += "\n\n" + piece
+        elif piece.strip():
+            blocks.append(piece)
+        for line in piece.split("\n"):
+            match = _FENCE.match(line)
+            if match and fence is None:
+                fence = match.group(1)
+            elif match and line.strip().startswith(fence or "\0") and not line.strip(fence[0]):
+                fence = None
+    return blocks
 
 
 def serious_side_effects_span(body: str) -> tuple[int, int] | None:
@@ -137,7 +156,9 @@ def serious_side_effects_span(body: str) -> tuple[int, int] | None:
         (
             i
             for i, block in enumerate(blocks)
-            if not _LIST_BLOCK.match(block) and speaks_of_serious_effects(block)
+            if not _LIST_BLOCK.match(block)
+            and not _FENCE.match(block)
+            and speaks_of_serious_effects(block)
         ),
         None,
     )

@@ -748,3 +748,13 @@ def test_a_table_of_symptoms_under_the_warning_is_inside_it():
 
     assert "<td>Yellow skin</td>" in callout
     assert "Most people" not in callout and "Common: headache" not in callout
+
+
+def test_a_code_block_with_blank_lines_in_side_effects_renders_whole():
+    body = "```\nSevere reaction log\n\nline two\n```\n\nSerious side effects:\n\n* Chest pain"
+    html = build_article_html(content_with(("side_effects", "Side Effects", body)), "")
+
+    assert "<pre><code>Severe reaction log\n\nline two\n</code></pre>" in html
+    assert "```" not in html
+    callout = html.split('class="callout', 1)[1]
+    assert "Chest pain" in callout and "line two" not in callout
