@@ -51,7 +51,8 @@ _SEEK_HELP = re.compile(
 # Words that turn "serious" into its opposite or a condition: "not serious", "non-serious",
 # "less serious", "not usually serious", "if they become severe".
 _NOT_SERIOUS_BEFORE = re.compile(
-    r"\b(?:not|non|less|least|rarely|seldom|never|become|becomes|get|gets|getting|becoming)"
+    # Not "get": "if you get severe stomach pain" is the warning itself.
+    r"\b(?:not|non|less|least|rarely|seldom|never|become|becomes|becoming)"
     r"(?:[\s-]+(?:usually|very|too|so|more|particularly|especially))?[\s-]+$",
     re.IGNORECASE,
 )
@@ -138,7 +139,11 @@ def _blocks(text: str) -> list[str]:
             match = _FENCE.match(line)
             if match and fence is None:
                 fence = match.group(1)
-            elif match and line.strip().startswith(fence or "\0") and not line.strip(fence[0]):
+            elif (
+                match
+                and line.strip().startswith(fence or "\0")
+                and not (line.strip().strip(fence[0]))
+            ):
                 fence = None
     return blocks
 

@@ -367,6 +367,7 @@ def test_common_side_effects_are_not_put_under_get_urgent_medical_help(body):
         "Seek immediate medical attention if you notice:",
         "Severe allergic reactions are rare but can happen:",
         "Less common but more serious side effects can include:",
+        "Stop taking it and call your doctor if you get severe stomach pain or:",
     ],
 )
 def test_warnings_in_other_words_still_get_the_callout(intro):
