@@ -37,13 +37,17 @@
   function sameFields(a, b) {
     return Object.keys(a).every(function (name) { return !(name in b) || a[name] === b[name]; });
   }
-  function keepTypedText(form) {
+  function keepTypedText(forms) {
     var store = storage();
     if (!store) return;
     forgetSavedCopies(store);
-    if (!form) return;
-    var key = STORE_PREFIX + window.location.pathname;
-    var basedOn = form.elements.based_on ? form.elements.based_on.value : "";
+    forms.forEach(function (form) { keepFormText(store, form); });
+  }
+  function keepFormText(store, form) {
+    var key = STORE_PREFIX + window.location.pathname + "#" + (form.id || "");
+    // What the form was opened on: a copy made for another revision is not offered.
+    var basedOn = form.getAttribute("data-ms-version") ||
+      (form.elements.based_on ? form.elements.based_on.value : "");
     var copy = readCopy(store, key);
     if (copy && (copy.basedOn !== basedOn || sameFields(copy.fields, fieldsOf(form)))) {
       store.removeItem(key);  // saved since, or what the form shows already
@@ -160,7 +164,9 @@
         if (dirty) { event.preventDefault(); event.returnValue = ""; }
       });
     }
-    keepTypedText(form);
+    // The edit form, and the small forms with something worth keeping (review comments,
+    // reasons, summaries).
+    keepTypedText(Array.prototype.slice.call(document.querySelectorAll("#monograph-edit-form, form[data-ms-keep]")));
     // History: picking the same revision twice to compare makes no sense; keep a < b apart.
     var history = document.getElementById("revision-history");
     if (history) {

@@ -304,3 +304,40 @@ def test_a_second_click_on_approve_while_the_first_is_on_its_way_sends_nothing(
     assert approvals == [revision.pk]
     assert "Approved and published" in messages and "Not published" not in messages
     assert Revision.objects.get(pk=revision.pk).status == Revision.Status.PUBLISHED
+
+
+def test_a_review_comment_typed_when_the_session_ran_out_is_offered_back(
+    live_server, page, naltrexone, editor, moderator
+):
+    from django.urls import reverse
+
+    monograph = Monograph.objects.get(pk=naltrexone.pk)
+    content = monograph.latest_revision.data
+    content.sections[0].body += "\n\nA doubtful claim."
+    saved = workflow.save_draft(
+        monograph=monograph, content=content, by=editor, summary="Claim", based_on=None
+    )
+    revision = workflow.submit(revision=saved.revision, by=editor)
+    url = live_server.url + reverse("admin:monographs_revision_review", args=[revision.pk])
+    log_in(page, live_server.url, "moderator1")
+    page.goto(url)
+    comment = "Which study supports this? Please cite it, and soften the wording."
+    page.fill("#id_changes_comment", comment)
+    page.wait_for_timeout(600)
+    page.context.clear_cookies(name="sessionid")
+    page.click("input[value='Request changes']")
+    page.wait_for_selector("#id_username")
+    assert Revision.objects.get(pk=revision.pk).status == Revision.Status.IN_REVIEW
+
+    page.fill("#id_username", "moderator1")
+    page.fill("#id_password", "pw-moderator1")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#ms-request-form")
+    assert page.input_value("#id_changes_comment") == ""
+    offer = page.locator("#ms-request-form .ms-restore")
+    offer.get_by_role("button", name="Restore my unsaved text").click()
+    assert page.input_value("#id_changes_comment") == comment
+    assert page.locator("#ms-approve-form .ms-restore").count() == 0  # nothing typed there
+    page.click("input[value='Request changes']")
+    page.wait_for_selector(".messagelist .success")
+    assert Revision.objects.get(pk=revision.pk).status == Revision.Status.CHANGES_REQUESTED
