@@ -186,10 +186,20 @@ def public_page(scope: str = "site", *, with_query: bool = False) -> Callable[[V
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
+            stamp_key = _monograph_stamp_key(kwargs["slug"]) if scope == "monograph" else ""
+            provisional = False
             try:
-                stamp = monograph_stamp(kwargs["slug"]) if scope == "monograph" else site_stamp()
+                if stamp_key:
+                    stamp = _cache_call(lambda cache: cache.get(stamp_key))
+                    if stamp is None:
+                        # Stored only once the page turns out to exist (below): a stamp
+                        # created for every slug asked for would let anyone fill the cache
+                        # with keys that never expire (/medicines/<random>/).
+                        stamp, provisional = time.time_ns(), True
+                else:
+                    stamp = site_stamp()
                 key = _page_key(request, stamp, with_query)
-                stored = _cache_call(lambda cache: cache.get(key))
+                stored = None if provisional else _cache_call(lambda cache: cache.get(key))
             except CacheUnavailable:
                 stamp, key, stored = 0, "", None
             if stored is None:
@@ -212,9 +222,14 @@ def public_page(scope: str = "site", *, with_query: bool = False) -> Callable[[V
                 }
                 if key:
                     with contextlib.suppress(CacheUnavailable):
-                        _cache_call(
-                            lambda cache: cache.set(key, stored, timeout=_page_cache_seconds())
-                        )
+                        # add() fails when a publish set the stamp while this page was
+                        # rendered: the page may be stale, so it is not stored.
+                        if not provisional or _cache_call(
+                            lambda cache: cache.add(stamp_key, stamp, timeout=None)
+                        ):
+                            _cache_call(
+                                lambda cache: cache.set(key, stored, timeout=_page_cache_seconds())
+                            )
             response = HttpResponse(stored["content"], content_type=stored["content_type"])
             response["ETag"] = stored["etag"]
             if stored["last_modified"]:

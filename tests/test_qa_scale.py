@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from monographs import caching, search, workflow
+from monographs import caching, search, views, workflow
 from monographs.models import Monograph
 from tests.workflow_helpers import edit_and_publish, edited, publish_new, sample_content
 
@@ -259,3 +259,49 @@ def test_a_draft_after_publication_does_not_rename_the_a_to_z_entry(
     page = client.get(reverse("monographs:a_to_z")).content.decode()
     assert "Outagol" in page
     assert "Draftonol" not in page and "Brandidraft" not in page
+
+
+# --- the cache cannot be filled from outside ----------------------------------------------
+
+
+def test_unknown_addresses_leave_nothing_in_the_cache(client, monograph):
+    for number in range(20):
+        assert client.get(f"/medicines/no-such-medicine-{number}/").status_code == 404
+        assert client.get(f"/medicines/no-such-medicine-{number}/history/").status_code == 404
+    # Each stamp is kept forever (timeout=None): one per made-up slug would let anyone fill
+    # Redis until it refuses writes.
+    assert all(
+        cache.get(f"medsite:stamp:monograph:no-such-medicine-{number}") is None
+        for number in range(20)
+    )
+
+
+def test_a_first_visit_creates_the_stamp_and_caches_the_page(
+    client, monograph, django_assert_num_queries
+):
+    cache.clear()
+    first = client.get(monograph.get_absolute_url())
+    assert cache.get(f"medsite:stamp:monograph:{monograph.slug}") is not None
+    with django_assert_num_queries(0):
+        again = client.get(monograph.get_absolute_url())
+    assert again.content == first.content
+
+
+def test_a_page_rendered_while_a_publish_lands_is_not_cached(client, monograph, monkeypatch):
+    cache.clear()
+    stamp_key = f"medsite:stamp:monograph:{monograph.slug}"
+    original = views.render
+
+    def render_then_publish(*args, **kwargs):
+        response = original(*args, **kwargs)
+        # A publish on another server commits while this (now old) page is being built.
+        caching.invalidate_monograph(monograph)
+        return response
+
+    monkeypatch.setattr(views, "render", render_then_publish)
+    client.get(monograph.get_absolute_url())
+    monkeypatch.setattr(views, "render", original)
+    stamp = cache.get(stamp_key)
+    assert stamp is not None
+    stored_pages = [k for k in cache._cache if "medsite:page:" in k and f":{stamp}:" in k]
+    assert stored_pages == []
