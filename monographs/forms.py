@@ -46,8 +46,8 @@ class MonographEditForm(forms.Form):
     empty section to add, the monograph's own disclaimer and the change summary.
 
     Section fields are named ``section-<i>-key|heading|body|remove``; their number comes
-    from the revision on GET and from ``section_count`` on POST, so a form with errors
-    comes back with exactly what the editor typed.
+    from the revision on GET and from the section fields posted on POST (``section_count``
+    must agree), so a form with errors comes back with exactly what the editor typed.
     """
 
     title = forms.CharField(max_length=200)
