@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
@@ -48,6 +48,21 @@ class MonographSitemap(SiteUrlSitemap):
             .only("slug", "last_published_at")
             .order_by("sort_title", "slug")
         )
+
+    def get_urls(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        # reverse() per monograph was two thirds of the sitemap's time at 10,000 monographs;
+        # the route is reversed once and each slug put in its place.
+        before, marker, after = reverse("monographs:detail", kwargs={"slug": "SLUG"}).partition(
+            "SLUG"
+        )
+        self._detail_parts = (before, after) if marker else None
+        return super().get_urls(*args, **kwargs)
+
+    def location(self, monograph: Monograph) -> str:
+        parts = getattr(self, "_detail_parts", None)
+        if parts is None:
+            return monograph.get_absolute_url()
+        return parts[0] + quote(monograph.slug) + parts[1]
 
     def lastmod(self, monograph: Monograph) -> datetime | None:
         return monograph.last_published_at
