@@ -164,7 +164,9 @@ def invalidate_site() -> None:
 
 def _page_key(request: HttpRequest, stamp: int, with_query: bool) -> str:
     path = request.get_full_path() if with_query else request.path
-    digest = hashlib.sha256(f"{request.method}:{path}".encode()).hexdigest()
+    # GET and HEAD share the entry: a HEAD response is the GET one without its body (the
+    # server drops it), so link checkers and crawlers' HEADs cost no render of their own.
+    digest = hashlib.sha256(f"GET:{path}".encode()).hexdigest()
     return f"medsite:page:{PAGE_SCHEMA}:{stamp}:{digest}"
 
 

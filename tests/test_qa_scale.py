@@ -305,3 +305,12 @@ def test_a_page_rendered_while_a_publish_lands_is_not_cached(client, monograph, 
     assert stamp is not None
     stored_pages = [k for k in cache._cache if "medsite:page:" in k and f":{stamp}:" in k]
     assert stored_pages == []
+
+
+def test_head_is_answered_from_the_page_get_cached(client, monograph, django_assert_num_queries):
+    get = client.get(monograph.get_absolute_url())
+    with django_assert_num_queries(0):
+        head = client.head(monograph.get_absolute_url())
+    assert head.status_code == 200
+    assert head["ETag"] == get["ETag"]
+    assert head.content == b""
