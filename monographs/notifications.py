@@ -141,3 +141,30 @@ def notify_changes_requested(
     return _send(
         subject, "\n".join(lines), user_addresses(author_ids, exclude_user_id=by and by.pk)
     )
+
+
+def notify_replaced(*, revision: Any, replacement: Any, by: Any, was: str) -> int:
+    """Tell an author that a newer save (a conflicting edit, a revert or an import) took the
+    place of their pending revision. It is kept in the history; nothing is lost."""
+    monograph = revision.monograph
+    subject = (
+        f"[{settings.MEDSITE_SITE_NAME}] Your revision was replaced: "
+        f"{monograph.title} #{revision.number}"
+    )
+    lines = [
+        f"{_name(by)} saved revision #{replacement.number} of {monograph.title}, which "
+        f"replaces your revision #{revision.number} ({was.lower()}).",
+        "",
+        f"Their change summary: {replacement.change_summary}",
+        "",
+        "Your revision is kept in the monograph's history: compare the two there and "
+        "carry over anything of yours that is missing.",
+    ]
+    link = _edit_link(revision)
+    if link:
+        lines.append(f"The monograph: {link}")
+    return _send(
+        subject,
+        "\n".join(lines),
+        user_addresses([revision.created_by_id], exclude_user_id=by and by.pk),
+    )

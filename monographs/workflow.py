@@ -310,16 +310,35 @@ def _new_revision(
     return revision
 
 
-def _replace_latest(monograph: Monograph, latest: Revision | None, new: Revision) -> None:
+def _replace_latest(
+    monograph: Monograph, latest: Revision | None, new: Revision, *, by: Any = None
+) -> None:
     """Point the monograph at ``new``; a pending revision it replaces is superseded.
 
     The live (published) revision stays published: it is what the public sees until
     the new one is approved. For the same reason the monograph's title and names (shown
     on public pages) follow a draft only while nothing has been published.
+
+    A pending revision someone else wrote is kept (superseded, in the history), and its
+    author is told by mail that it was replaced, and by which revision.
     """
     if latest is not None and latest.status in PENDING:
+        replaced_status = latest.status
         latest.status = Status.SUPERSEDED
         latest.save(update_fields=["status"])
+        if latest.created_by_id is not None and latest.created_by_id != getattr(by, "pk", None):
+            replaced, replacement = latest, new
+            transaction.on_commit(
+                _safely(
+                    "replaced-revision mail",
+                    lambda: notifications.notify_replaced(
+                        revision=replaced,
+                        replacement=replacement,
+                        by=by,
+                        was=Status(replaced_status).label,
+                    ),
+                )
+            )
     monograph.latest_revision = new
     if monograph.live_revision_id is None:
         _copy_working_fields(monograph, new.data)
@@ -642,7 +661,7 @@ def save_draft(
             **extra,
         )
         from_state = latest.status if latest is not None else ""
-        _replace_latest(monograph, latest, revision)
+        _replace_latest(monograph, latest, revision, by=by)
         _audit(
             action=Action.SAVE,
             actor=by,
@@ -720,7 +739,7 @@ def revert_to(*, revision: Revision, by: Any, summary: str) -> Revision:
             reverted_from=source,
         )
         from_state = latest.status if latest is not None else ""
-        _replace_latest(monograph, latest, new)
+        _replace_latest(monograph, latest, new, by=by)
         _audit(
             action=Action.REVERT,
             actor=by,

@@ -299,6 +299,33 @@ class TestSaveDraft:
         with pytest.raises(InvalidTransition, match="Revision #2 was superseded by #3"):
             workflow.approve(revision=submitted, by=moderator, content_hash=submitted.content_hash)
 
+    def test_the_author_of_a_replaced_revision_in_review_is_told(
+        self, editor, editor2, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        start = _draft(editor)
+        submitted = workflow.submit(
+            revision=_save(start.monograph, edited(sample_content(), usage="A"), editor).revision,
+            by=editor,
+        )
+        mailoutbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            late = _save(
+                start.monograph, edited(sample_content(), dosage="B"), editor2, based_on=start
+            )
+        replaced = [m for m in mailoutbox if "replaced" in m.subject]
+        assert [m.to for m in replaced] == [[editor.email]]
+        assert f"#{submitted.number}" in replaced[0].subject
+        assert f"revision #{late.revision.number}" in replaced[0].body
+        assert "in review" in replaced[0].body
+
+    def test_replacing_your_own_pending_revision_sends_no_mail(
+        self, editor, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        start = _draft(editor)
+        with django_capture_on_commit_callbacks(execute=True):
+            _save(start.monograph, edited(sample_content(), usage="Mine again"), editor)
+        assert not [m for m in mailoutbox if "replaced" in m.subject]
+
     def test_an_untouched_form_from_an_old_revision_does_not_undo_newer_work(self, editor):
         start = _draft(editor)
         newer = _save(start.monograph, edited(sample_content(), usage="Newer"), editor).revision
