@@ -17,7 +17,7 @@ from .content import (
     normalise_heading,
     section_key,
 )
-from .sourcefile import body_problems
+from .sourcefile import body_problems, invisible_character
 
 # Headings the file format reads as something else than a section (the disclaimer, the
 # generic name line): a section called so would not come back from an export as a section.
@@ -157,7 +157,13 @@ class MonographEditForm(forms.Form):
         title = " ".join(self.cleaned_data["title"].split())
         if not title:
             raise ValidationError("The title cannot be blank.")
+        _refuse_invisible(title)
         return title
+
+    def clean_generic_name(self) -> str:
+        name = " ".join(self.cleaned_data.get("generic_name", "").split())
+        _refuse_invisible(name)
+        return name
 
     def clean_summary(self) -> str:
         summary = " ".join(self.cleaned_data["summary"].split())
@@ -173,6 +179,7 @@ class MonographEditForm(forms.Form):
                 continue
             if len(name) > 200:
                 raise ValidationError("Each other name must be at most 200 characters.")
+            _refuse_invisible(name)
             if name.casefold() not in {n.casefold() for n in names}:
                 names.append(name)
         return names
@@ -226,6 +233,10 @@ class MonographEditForm(forms.Form):
         return cleaned
 
     def _check_reserved(self, field: str, heading: str) -> None:
+        try:
+            _refuse_invisible(heading)
+        except ValidationError as error:
+            self.add_error(field, error)
         use = _RESERVED_HEADINGS.get(normalise_heading(heading))
         if use:
             self.add_error(
@@ -245,6 +256,17 @@ class MonographEditForm(forms.Form):
             # Whitespace only means "no disclaimer of its own": the site-wide one applies.
             disclaimer=_blank_to_empty(_normalise_body(data.get("disclaimer", ""))),
             layout=self.base.layout if self.base else "",
+        )
+
+
+def _refuse_invisible(name: str) -> None:
+    """Names and headings are visible text: the same rule the import applies, so an export
+    always re-imports."""
+    char = invisible_character(name)
+    if char is not None:
+        raise ValidationError(
+            f"“{name}” contains an invisible character (U+{ord(char):04X}); "
+            f"retype it without pasting."
         )
 
 

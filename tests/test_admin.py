@@ -190,6 +190,27 @@ def test_a_body_the_file_format_cannot_hold_is_refused_with_the_text_kept(client
     assert "With alcohol." in html and "unclosed code" in html
 
 
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("title", "Testa\u202emol"),
+        ("generic_name", "testa\u200bmol"),
+        ("other_names", "Brand\r\nBra\u200bnd two"),
+        ("section-0-heading", "Us\u202eage"),
+    ],
+)
+def test_names_with_invisible_characters_are_refused_like_the_import_does(
+    client, editor, live, field, value
+):
+    client.force_login(editor)
+    before = Revision.objects.count()
+    data = form_data(fresh(live).latest_revision.data, based_on=fresh(live).latest_revision)
+    data[field] = value
+    response = client.post(change_url(live), data)
+    assert response.status_code == 200 and Revision.objects.count() == before
+    assert "invisible character" in response.content.decode()
+
+
 def test_sub_headings_and_headings_inside_code_are_fine(client, editor, live):
     client.force_login(editor)
     data = form_data(fresh(live).latest_revision.data, based_on=fresh(live).latest_revision)
