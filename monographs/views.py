@@ -206,7 +206,13 @@ def contents_list(content: dict[str, Any]) -> list[dict[str, str]]:
     return entries
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# A sentence ends at . ! or ? followed by space, but not after a common abbreviation
+# ("e.g. 50 mg" must not cut the description short).
+_SENTENCE_END = re.compile(
+    r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bapprox\.)(?<!\bca\.)"
+    r"(?<!\bDr\.)(?<!\bNo\.)(?<!\bincl\.)(?<=[.!?])\s+",
+    re.IGNORECASE,
+)
 
 
 class _FirstParagraph(HTMLParser):

@@ -430,3 +430,19 @@ def test_page_carries_the_structured_data_in_its_head(client, reviewed):
     assert len(scripts) == 1
     data = json.loads(scripts[0])
     assert "Testamol" in json.dumps(data)
+
+
+@pytest.mark.parametrize("abbreviation", ["e.g.", "i.e.", "etc.", "approx."])
+def test_meta_description_does_not_stop_at_an_abbreviation(abbreviation):
+    from monographs.views import META_DESCRIPTION_MAX, meta_description
+
+    # One sentence longer than a description: it is cut at a word, not at the abbreviation.
+    first = (
+        f"Warfarin prevents blood clots, {abbreviation} after a heart valve replacement, "
+        "in atrial fibrillation, and in people who have had a deep vein thrombosis or a "
+        "pulmonary embolism before."
+    )
+    html = f'<section id="usage"><h2>Usage</h2><p>{first} It thins the blood.</p></section>'
+    description = meta_description(html)
+    assert description.startswith(f"Warfarin prevents blood clots, {abbreviation} after a heart")
+    assert description.endswith("…") and len(description) <= META_DESCRIPTION_MAX
