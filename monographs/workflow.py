@@ -949,11 +949,27 @@ def restore(*, monograph: Monograph, by: Any, reason: str) -> Monograph:
     return monograph
 
 
+def _years_from(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year + years, day=28)
+
+
 def set_next_review_due(*, monograph: Monograph, by: Any, due: date) -> Monograph:
     """Change when the monograph is next due for clinical review."""
     _require(can_review, by, "change review dates")
     if isinstance(due, datetime) or not isinstance(due, date):
         raise InvalidInput("The next review date must be a date.")
+    today = timezone.localdate()
+    # A typo (0202 for 2026, 2206 for 2026) would hide a monograph from the overdue list
+    # for centuries: review dates stay within a plausible window.
+    earliest, latest = _years_from(today, -10), _years_from(today, 5)
+    if not earliest <= due <= latest:
+        raise InvalidInput(
+            f"The next review date must be between {earliest:%d %B %Y} and "
+            f"{latest:%d %B %Y}; {due:%d %B %Y} looks like a typo."
+        )
     with transaction.atomic():
         monograph = _lock_monograph(monograph.pk)
         previous = monograph.next_review_due

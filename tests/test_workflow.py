@@ -770,6 +770,18 @@ class TestReviewDates:
         workflow.set_next_review_due(monograph=monograph, by=moderator, due=yesterday)
         assert list(Monograph.objects.overdue_for_review()) == [_fresh(monograph)]
 
+    def test_an_implausible_date_is_refused_as_a_likely_typo(self, editor, moderator):
+        monograph = publish_new(sample_content(), editor=editor, moderator=moderator)
+        due_before = _fresh(monograph).next_review_due
+        today = timezone.localdate()
+        for typo in (today.replace(year=today.year + 180), date(1, 1, 1)):
+            with pytest.raises(InvalidInput, match="looks like a typo"):
+                workflow.set_next_review_due(monograph=monograph, by=moderator, due=typo)
+        assert _fresh(monograph).next_review_due == due_before
+
+    def test_the_window_survives_29_february(self):
+        assert workflow._years_from(date(2028, 2, 29), 5) == date(2033, 2, 28)
+
     def test_the_date_must_be_a_date(self, editor, moderator):
         monograph = publish_new(sample_content(), editor=editor, moderator=moderator)
         for bad in ("2030-01-01", timezone.now(), None):
