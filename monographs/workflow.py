@@ -998,8 +998,10 @@ def import_source(
 ) -> ImportResult:
     """Import one parsed source file: the operator's act, recorded with no actor.
 
-    Unchanged content writes nothing. New or changed content becomes a revision that is
-    published at once (``publish``), or a draft for review. All in one transaction.
+    Unchanged content writes nothing: content equal to the latest revision, or to the last
+    revision imported for this monograph (the file has not changed since, though the site
+    may have). New or changed content becomes a revision that is published at once
+    (``publish``), or a draft for review. All in one transaction.
     """
     content = _check_content(content)
     filename = _required_text(filename, "The file name")
@@ -1020,6 +1022,16 @@ def import_source(
                 monograph.save()
             latest = _latest(monograph)
             if latest is not None and latest.content_hash == new_hash:
+                return ImportResult("unchanged", monograph, None)
+            last_import = (
+                monograph.revisions.filter(source=Revision.Source.IMPORT)
+                .order_by("-number")
+                .first()
+            )
+            if last_import is not None and last_import.content_hash == new_hash:
+                # The file is as it was when last imported; the monograph has been edited on
+                # the site since. Importing it again (every `make run` does) would silently
+                # undo reviewed work, so an unchanged file stays unchanged.
                 return ImportResult("unchanged", monograph, None)
             revision = _new_revision(
                 monograph=monograph,

@@ -818,6 +818,28 @@ class TestImport:
         assert result.revision is None
         assert (Revision.objects.count(), AuditEntry.objects.count()) == counts
 
+    def test_re_importing_an_unchanged_file_keeps_the_sites_reviewed_edits(self, editor, moderator):
+        """`make run` imports content/ every time: an editor's approved change must survive."""
+        first = workflow.import_source(content=sample_content(), filename="testamol.md")
+        monograph = first.monograph
+        edit_and_publish(
+            monograph,
+            edited(sample_content(), other_names=["Vivitrol"]),
+            editor=editor,
+            moderator=moderator,
+        )
+        live = _fresh(monograph).live_revision
+        result = workflow.import_source(content=sample_content(), filename="testamol.md")
+        assert result.action == "unchanged"
+        assert _fresh(monograph).live_revision == live
+        assert _fresh(monograph).live_revision.data.other_names == ["Vivitrol"]
+        # A real change to the file is still an update.
+        changed = workflow.import_source(
+            content=edited(sample_content(), usage="New file text"), filename="testamol.md"
+        )
+        assert changed.action == "updated"
+        assert _fresh(monograph).live_revision == changed.revision
+
     def test_a_changed_file_publishes_a_new_revision(self):
         first = workflow.import_source(content=sample_content(), filename="testamol.md")
         result = workflow.import_source(
