@@ -67,3 +67,15 @@ def superuser(django_user_model):
 @pytest.fixture
 def seed_text() -> str:
     return SEED_PATH.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def committing(django_capture_on_commit_callbacks):
+    """Run a workflow action and its on-commit callbacks (mail, cache invalidation) as a
+    real commit would: ``committing(workflow.approve, revision=..., ...)``."""
+
+    def run(action, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action(*args, **kwargs)
+
+    return run

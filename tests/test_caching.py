@@ -26,17 +26,6 @@ def empty_page_cache():
 
 
 @pytest.fixture
-def committing(django_capture_on_commit_callbacks):
-    """Run the workflow's on-commit callbacks (cache invalidation) as a real commit would."""
-
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
 def monograph(editor, moderator, committing) -> Monograph:
     return committing(
         publish_new,

@@ -43,15 +43,6 @@ def fresh_cache_state(monkeypatch):
 
 
 @pytest.fixture
-def committing(django_capture_on_commit_callbacks):
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
 def monograph(editor, moderator, committing) -> Monograph:
     return committing(publish_new, sample_content("Outagol"), editor=editor, moderator=moderator)
 
