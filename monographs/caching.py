@@ -146,19 +146,9 @@ def site_stamp() -> int:
     return _get_stamps([SITE_STAMP_KEY])[SITE_STAMP_KEY]
 
 
-def monograph_stamp(slug: str) -> int:
-    key = _monograph_stamp_key(slug)
-    return _get_stamps([key])[key]
-
-
 def invalidate_monograph(monograph: Any) -> None:
     """Make every app server re-render this monograph's pages and the site-wide lists."""
     _bump(_monograph_stamp_key(monograph.slug))
-    _bump(SITE_STAMP_KEY)
-
-
-def invalidate_site() -> None:
-    """Re-render the site-wide lists (home, A to Z, search, sitemap)."""
     _bump(SITE_STAMP_KEY)
 
 
