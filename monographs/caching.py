@@ -44,6 +44,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
 SITE_STAMP_KEY = "medsite:stamp:site"
+# Part of every page key: bumped by invalidate_all() (every public page re-renders).
+ALL_STAMP_KEY = "medsite:stamp:all"
 # Bump when templates or page code change what a cached page looks like.
 PAGE_SCHEMA = 1
 
@@ -146,26 +148,60 @@ def site_stamp() -> int:
     return _get_stamps([SITE_STAMP_KEY])[SITE_STAMP_KEY]
 
 
+def site_generation() -> int:
+    """A number that changes whenever any public listing may change (cheap to call).
+
+    Search keys its own result cache and in-process name index on it. Never raises: with
+    the cache down it changes every second, so nothing keyed on it stays old.
+    """
+    try:
+        stamps = _get_stamps([SITE_STAMP_KEY, ALL_STAMP_KEY])
+    except CacheUnavailable:
+        return time.time_ns() // 1_000_000_000
+    return max(stamps.values())
+
+
 def invalidate_monograph(monograph: Any) -> None:
     """Make every app server re-render this monograph's pages and the site-wide lists."""
     _bump(_monograph_stamp_key(monograph.slug))
     _bump(SITE_STAMP_KEY)
 
 
-def _page_key(request: HttpRequest, stamp: int, with_query: bool) -> str:
-    path = request.get_full_path() if with_query else request.path
+def invalidate_all() -> None:
+    """Make every public page re-render on every app server (``rebuild_published``)."""
+    _bump(ALL_STAMP_KEY)
+    _bump(SITE_STAMP_KEY)
+
+
+def _page_key(
+    request: HttpRequest,
+    stamp: int,
+    with_query: bool,
+    key: Callable[[HttpRequest], str] | None = None,
+) -> str:
+    if key is not None:
+        path = f"{request.path}?{key(request)}"
+    else:
+        path = request.get_full_path() if with_query else request.path
     # GET and HEAD share the entry: a HEAD response is the GET one without its body (the
     # server drops it), so link checkers and crawlers' HEADs cost no render of their own.
     digest = hashlib.sha256(f"GET:{path}".encode()).hexdigest()
     return f"medsite:page:{PAGE_SCHEMA}:{stamp}:{digest}"
 
 
-def public_page(scope: str = "site", *, with_query: bool = False) -> Callable[[View], View]:
+def public_page(
+    scope: str = "site",
+    *,
+    with_query: bool = False,
+    key: Callable[[HttpRequest], str] | None = None,
+) -> Callable[[View], View]:
     """Cache a public GET view's 200 responses and answer conditional GETs with 304.
 
     ``scope="site"`` keys the page on the site stamp; ``scope="monograph"`` on the stamp of
     the monograph named by the view's ``slug`` argument. ``with_query`` keys on the query
-    string too (search results). Other statuses (404, 410) pass through uncached.
+    string too (search results); ``key(request)``, when given, replaces the query string in
+    the key (e.g. a normalised search query, so equivalent queries share one entry).
+    Other statuses (404, 410) pass through uncached.
 
     The view must render the same page for every visitor (no per-user content), since the
     page is shared by all of them and marked ``Cache-Control: public``.
@@ -182,18 +218,21 @@ def public_page(scope: str = "site", *, with_query: bool = False) -> Callable[[V
             provisional = False
             try:
                 if stamp_key:
-                    stamp = _cache_call(lambda cache: cache.get(stamp_key))
-                    if stamp is None:
+                    found = _cache_call(lambda cache: cache.get_many([stamp_key, ALL_STAMP_KEY]))
+                    stamp = found.get(stamp_key)
+                    if stamp is not None:
+                        stamp = max(stamp, found.get(ALL_STAMP_KEY, 0))
+                    else:
                         # Stored only once the page turns out to exist (below): a stamp
                         # created for every slug asked for would let anyone fill the cache
                         # with keys that never expire (/medicines/<random>/).
                         stamp, provisional = time.time_ns(), True
                 else:
                     stamp = site_stamp()
-                key = _page_key(request, stamp, with_query)
-                stored = None if provisional else _cache_call(lambda cache: cache.get(key))
+                page_key = _page_key(request, stamp, with_query, key)
+                stored = None if provisional else _cache_call(lambda cache: cache.get(page_key))
             except CacheUnavailable:
-                stamp, key, stored = 0, "", None
+                stamp, page_key, stored = 0, "", None
             if stored is None:
                 response = view(request, *args, **kwargs)
                 if response.status_code != 200 or getattr(response, "streaming", False):
@@ -212,7 +251,7 @@ def public_page(scope: str = "site", *, with_query: bool = False) -> Callable[[V
                     "etag": '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"',
                     "last_modified": last_modified or None,
                 }
-                if key:
+                if page_key:
                     with contextlib.suppress(CacheUnavailable):
                         # add() fails when a publish set the stamp while this page was
                         # rendered: the page may be stale, so it is not stored.
@@ -220,7 +259,9 @@ def public_page(scope: str = "site", *, with_query: bool = False) -> Callable[[V
                             lambda cache: cache.add(stamp_key, stamp, timeout=None)
                         ):
                             _cache_call(
-                                lambda cache: cache.set(key, stored, timeout=_page_cache_seconds())
+                                lambda cache: cache.set(
+                                    page_key, stored, timeout=_page_cache_seconds()
+                                )
                             )
             response = HttpResponse(stored["content"], content_type=stored["content_type"])
             response["ETag"] = stored["etag"]

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.cache import cache
+from django.http import HttpResponse
 from django.urls import reverse
 
 from monographs import caching, workflow
@@ -226,3 +227,53 @@ def test_404_is_not_cached(client, monograph):
 def test_unknown_cache_scope_is_refused():
     with pytest.raises(ValueError, match="Unknown cache scope"):
         caching.public_page("everything")
+
+
+def test_invalidate_all_re_renders_every_public_page(client, monograph, monkeypatch):
+    from monographs import views
+
+    urls = public_urls(monograph)
+    for url in urls:
+        client.get(url)
+    rendered = []
+    original = views.render
+    monkeypatch.setattr(views, "render", lambda *a, **k: rendered.append(1) or original(*a, **k))
+    for url in urls:
+        client.get(url)
+    assert rendered == []  # all cached
+
+    caching.invalidate_all()
+    for url in urls:
+        client.get(url)
+    assert len(rendered) == len(urls)
+
+
+def test_site_generation_changes_when_a_listing_may_change(
+    monograph, editor, moderator, committing
+):
+    first = caching.site_generation()
+    assert caching.site_generation() == first  # stable while nothing happens
+    committing(publish_new, sample_content("Zedamol"), editor=editor, moderator=moderator)
+    second = caching.site_generation()
+    assert second != first
+    committing(workflow.withdraw, monograph=monograph, by=moderator, reason="Checked")
+    third = caching.site_generation()
+    assert third != second
+    caching.invalidate_all()
+    assert caching.site_generation() != third
+
+
+def test_a_key_function_replaces_the_query_string_in_the_key(rf):
+    calls = []
+
+    @caching.public_page("site", key=lambda request: request.GET.get("q", "").strip().lower())
+    def view(request):
+        calls.append(request.GET["q"])
+        return HttpResponse(f"results for {request.GET['q']}")
+
+    first = view(rf.get("/search/", {"q": "Fever"}))
+    same = view(rf.get("/search/", {"q": " fever ", "page": "ignored"}))
+    other = view(rf.get("/search/", {"q": "pain"}))
+    assert calls == ["Fever", "pain"]
+    assert same.content == first.content == b"results for Fever"
+    assert other.content == b"results for pain"

@@ -11,7 +11,6 @@ import os
 import uuid
 
 import pytest
-from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
 from monographs import caching
@@ -46,7 +45,13 @@ def redis_cache_settings(settings):
         }
     }
     yield {"LOCATION": REDIS_URL, "KEY_PREFIX": prefix}
-    caches["default"].clear()
+    # Only this test's keys: clear() would flush the whole Redis database, which other
+    # checkouts on the same machine may be using.
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for name in client.scan_iter(match=f"{prefix}:*"):
+        client.delete(name)
 
 
 def other_app_server(params: dict) -> RedisCache:
