@@ -1,17 +1,15 @@
-"""Shared fixtures: the demo roles, the seed file. Area-specific fixtures live in their
-own test modules (or tests/<area>_helpers.py)."""
+"""Shared fixtures: the demo roles, the seed file, the realistic monographs imported.
+Fixtures used by one test module live in it; builders and helpers in tests/workflow_helpers.py."""
 
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
+import re
 
 import pytest
 from django.contrib.auth.models import Group
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED_PATH = ROOT / "content" / "naltrexone.md"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from tests.workflow_helpers import QA_FILES, QA_SOURCES, SEED_PATH, run
 
 
 def ensure_groups() -> None:
@@ -79,3 +77,21 @@ def committing(django_capture_on_commit_callbacks):
             return action(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def imported(db) -> dict:
+    """The realistic monographs of tests/fixtures/sources/qa, imported: {file name: Monograph}."""
+    from django.core.cache import cache
+
+    from monographs.models import Monograph
+
+    cache.clear()
+    outcome = run("import_monographs", str(QA_SOURCES))
+    assert outcome.status == 0, outcome.stderr
+    return {
+        path.name: Monograph.objects.get(
+            slug=re.search(rf"created (\S+) \({re.escape(str(path))}\)", outcome.stdout)[1]
+        )
+        for path in QA_FILES
+    }

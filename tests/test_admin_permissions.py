@@ -13,8 +13,7 @@ from django.urls import reverse
 
 from monographs import workflow
 from monographs.models import AuditEntry, DisclaimerVersion, Monograph, ReviewDecision, Revision
-from tests.test_admin import form_data
-from tests.workflow_helpers import edited, publish_new, sample_content
+from tests.workflow_helpers import edited, form_data, publish_new, sample_content
 
 pytestmark = pytest.mark.django_db
 

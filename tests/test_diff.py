@@ -112,3 +112,21 @@ def test_the_rendered_side_is_sanitized_html():
     rendered = compare(None, new).sections[0].rendered_html
     assert "<strong>Bold</strong>" in rendered
     assert "<script" not in rendered and "javascript:" not in rendered
+
+
+class TestInvisibleChanges:
+    """A reviewer must see every change they approve, including ones that show nothing."""
+
+    def test_trailing_spaces_that_make_a_markdown_line_break_are_spelled_out(self):
+        html = word_diff("Take it daily.\nWith food.", "Take it daily.  \nWith food.")
+        # Whitespace runs are single tokens: the line break is replaced by "two spaces and
+        # a line break".
+        assert '<ins class="ms-invisible" title="spaces or line breaks only">··↵\n</ins>' in html
+
+    def test_an_added_line_break_and_a_zero_width_space_are_visible(self):
+        assert "↵" in word_diff("one two", "one\ntwo")
+        html = word_diff("25 mg", "25\u200b mg")
+        assert "⟨U+200B⟩" in html and 'title="invisible characters"' in html
+
+    def test_visible_changes_are_marked_as_before(self):
+        assert word_diff("take 500 mg", "take 600 mg") == "take <del>500</del><ins>600</ins> mg"

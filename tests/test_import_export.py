@@ -5,43 +5,20 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.urls import reverse
 
-from monographs import workflow
+from monographs import sourcefile, workflow
 from monographs.models import AuditEntry, Monograph, Revision
 from monographs.sourcefile import parse
-from tests.conftest import FIXTURES, SEED_PATH
+from tests.workflow_helpers import FIXTURES, QA_FILES, SEED_PATH, run, source
 
 pytestmark = pytest.mark.django_db
 
 SOURCES = FIXTURES / "sources"
 VALID = sorted((SOURCES / "valid").glob("*.md"))
-
-
-class Run:
-    """The outcome of one command run: its output, its error lines, its exit status."""
-
-    def __init__(self, stdout: str, stderr: str, status: int) -> None:
-        self.stdout, self.stderr, self.status = stdout, stderr, status
-        self.lines = stdout.splitlines()
-        self.errors = stderr.splitlines()
-
-
-def run(command: str, *args: str) -> Run:
-    out, err = StringIO(), StringIO()
-    try:
-        call_command(command, *args, stdout=out, stderr=err)
-    except CommandError as error:
-        # manage.py prints this and exits with returncode; call_command raises it instead.
-        err.write(f"CommandError: {error}\n")
-        return Run(out.getvalue(), err.getvalue(), error.returncode)
-    return Run(out.getvalue(), err.getvalue(), 0)
 
 
 def normalise(text: str) -> str:
@@ -319,12 +296,12 @@ def test_export_writes_each_published_monograph_as_its_source(tmp_path: Path):
     # The seed comes back byte for byte; every file comes back as the same content,
     # and its Markdown as the same text (blank lines and trailing spaces aside).
     assert (out / "naltrexone.md").read_bytes() == SEED_PATH.read_bytes()
-    for source in sources:
-        slug = "levothyroxine" if source.name.startswith("levothyroxine") else source.stem
+    for file_path in sources:
+        slug = "levothyroxine" if file_path.name.startswith("levothyroxine") else file_path.stem
         exported = (out / f"{slug}.md").read_text(encoding="utf-8")
-        original = source.read_bytes().decode("utf-8-sig")
-        assert normalise(body_of(exported)) == normalise(body_of(original)), source.name
-        assert parse(exported) == parse(original), source.name
+        original = file_path.read_bytes().decode("utf-8-sig")
+        assert normalise(body_of(exported)) == normalise(body_of(original)), file_path.name
+        assert parse(exported) == parse(original), file_path.name
     metformin = (out / "metformin.md").read_text(encoding="utf-8")
     assert normalise(metformin) == normalise((SOURCES / "valid" / "metformin.md").read_text())
 
@@ -405,3 +382,108 @@ def test_export_replaces_an_existing_file(tmp_path: Path):
 
     assert (out / "naltrexone.md").read_bytes() == SEED_PATH.read_bytes()
     assert [p.name for p in out.iterdir()] == ["naltrexone.md"]  # no temporary file left
+
+
+# --- realistic monographs and hostile files ----------------------------------------------------
+
+
+def test_there_are_six_realistic_monographs():
+    assert len(QA_FILES) >= 6
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", QA_FILES, ids=lambda p: p.stem)
+def test_import_then_export_gives_the_same_text_and_reimports_unchanged(
+    tmp_path, imported, path: Path
+):
+    outcome = run("export_monographs", str(tmp_path))
+    assert outcome.status == 0, outcome.stderr
+    exported = (tmp_path / f"{imported[path.name].slug}.md").read_text(encoding="utf-8")
+
+    text = path.read_text(encoding="utf-8")
+    assert sourcefile.parse(exported) == sourcefile.parse(text)
+    if sourcefile.parse(text).sections[0].heading != sourcefile.OVERVIEW_HEADING:
+        # Everything after the front matter comes back as written, blank lines aside (an
+        # overview comes back under an explicit heading, flow lists as block lists).
+        body = text.split("\n### Generic Name", 1)[1]
+        assert normalise(exported.split("\n### Generic Name", 1)[1]) == normalise(body)
+
+    revisions = Revision.objects.count()
+    outcome = run("import_monographs", str(tmp_path))
+    assert outcome.status == 0 and "0 created, 0 updated" in outcome.stdout
+    assert Revision.objects.count() == revisions
+
+
+@pytest.mark.django_db
+def test_an_invisible_character_in_a_name_is_refused_by_the_import_on_every_database(tmp_path):
+    # SQLite stored the NUL, PostgreSQL refused it: now neither gets that far.
+    path = tmp_path / "nul.md"
+    path.write_text(source('title: "A\\u0000B"'), encoding="utf-8")
+    outcome = run("import_monographs", str(path))
+
+    assert outcome.status == 2
+    assert outcome.stderr.splitlines()[0].startswith(
+        f"error: {path}: the title contains an invisible"
+    )
+    assert Monograph.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_import_refuses_a_10_mb_file_in_one_line_and_writes_nothing(tmp_path):
+    huge = tmp_path / "huge.md"
+    huge.write_text(source(body="### Usage\n\n" + ("word " * 20 + "\n") * 100_000))
+    good = tmp_path / "good.md"
+    good.write_text(source("title: Goodamol"))
+    outcome = run("import_monographs", str(huge), str(good))
+
+    assert outcome.status == 2
+    errors = [line for line in outcome.stderr.splitlines() if line.startswith("error:")]
+    megabytes = huge.stat().st_size / 1024 / 1024
+    assert megabytes > 9
+    assert errors == [
+        f"error: {huge}: too large ({megabytes:.1f} MB; a monograph file may be at most 2 MB)"
+    ]
+    assert list(Monograph.objects.values_list("slug", flat=True)) == ["goodamol"]
+
+
+@pytest.mark.django_db
+def test_a_file_named_with_spaces_and_accents_and_a_folder_named_md(tmp_path):
+    folder = tmp_path / "monographs.md"
+    folder.mkdir()
+    (folder / "Ibuprofène 200 mg.md").write_text(source("title: Ibuprofène"), encoding="utf-8")
+    outcome = run("import_monographs", str(tmp_path))
+
+    assert outcome.status == 0, outcome.stderr
+    assert f"created ibuprofene ({folder / 'Ibuprofène 200 mg.md'})" in outcome.stdout
+
+
+@pytest.mark.django_db
+def test_a_second_file_for_the_same_monograph_is_refused_and_reruns_change_nothing(tmp_path):
+    (tmp_path / "a.md").write_text(source("title: Dupamol", "### Usage\n\nOne.\n"))
+    (tmp_path / "b.md").write_text(source("title: DUPAMOL", "### Usage\n\nTwo.\n"))
+    outcome = run("import_monographs", str(tmp_path))
+
+    assert outcome.status == 2
+    assert f"created dupamol ({tmp_path / 'a.md'})" in outcome.stdout
+    assert outcome.stderr.splitlines()[0] == (
+        f"error: {tmp_path / 'b.md'}: the same monograph as {tmp_path / 'a.md'} (dupamol); "
+        "give each monograph one file"
+    )
+    monograph = Monograph.objects.get(slug="dupamol")
+    assert monograph.live_revision.data.sections[0].body == "One."
+    revisions = Revision.objects.count()
+
+    # Before, every run published a.md then b.md again: two new revisions each time.
+    outcome = run("import_monographs", str(tmp_path))
+    assert "unchanged dupamol" in outcome.stdout
+    assert Revision.objects.count() == revisions
+
+
+@pytest.mark.django_db
+def test_a_named_pipe_is_refused_instead_of_hanging_the_import(tmp_path):
+    pipe = tmp_path / "pipe.md"
+    os.mkfifo(pipe)
+    outcome = run("import_monographs", str(pipe))
+
+    assert outcome.status == 2
+    assert outcome.stderr.splitlines()[0] == f"error: {pipe}: not a regular file"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -20,13 +19,13 @@ from django.urls import reverse
 from django.utils.crypto import get_random_string
 from PIL import Image
 
+from tests.workflow_helpers import CLIENT_NAME, IMAGE_CODE_RE, image_bytes, stored_files
+
 pytestmark = pytest.mark.django_db
 
 PREVIEW_URL = "/markdownx/markdownify/"
 UPLOAD_URL = "/markdownx/upload/"
 XHR = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
-CLIENT_NAME = "patient-john-doe-secret"
-IMAGE_CODE_RE = re.compile(r"^!\[\]\((/media/uploads/\d{4}/\d{2}/[0-9a-f]{32}\.(png|jpg|webp))\)$")
 
 
 @pytest.fixture
@@ -36,16 +35,6 @@ def media_root(settings, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = str(root)
     settings.MEDIA_URL = "/media/"
     return root
-
-
-def stored_files(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file()]
-
-
-def image_bytes(fmt: str, size: tuple[int, int] = (40, 30), mode: str = "RGB", **save) -> bytes:
-    buffer = io.BytesIO()
-    Image.new(mode, size, color="teal" if mode == "RGB" else 1).save(buffer, format=fmt, **save)
-    return buffer.getvalue()
 
 
 def noise_png(side: int) -> bytes:

@@ -7,13 +7,15 @@ from html.parser import HTMLParser
 
 import pytest
 
-from monographs.content import MonographContent, Section
+from monographs import structured_data
+from monographs.content import section_key
 from monographs.page import (
     FALLBACK_DISCLAIMER,
     URGENT_HELP_TITLE,
     build_article_html,
     serious_side_effects_span,
 )
+from tests.workflow_helpers import content_with, read_page
 
 
 class _Outline(HTMLParser):
@@ -77,17 +79,6 @@ def outline(html: str) -> _Outline:
 
 def squash(text: str) -> str:
     return " ".join(text.split())
-
-
-def content_with(
-    *sections: tuple[str, str, str], disclaimer: str = "Ask your doctor."
-) -> MonographContent:
-    return MonographContent(
-        title="Testamol",
-        generic_name="testamol",
-        sections=[Section(key=k, heading=h, body=b) for k, h, b in sections],
-        disclaimer=disclaimer,
-    )
 
 
 SERIOUS_SIDE_EFFECTS = (
@@ -242,3 +233,190 @@ def test_seed_sections_in_order(seed_text):
     expected = [h for h in headings if h != "Generic Name"] + ["Disclaimer"]
 
     assert [s["heading"] for s in outline(html).sections] == expected
+
+
+# --- tables, headings, the serious side-effects callout, FAQs written otherwise ----------------
+
+
+TABLE = "| Age | Dose |\n|---|---:|\n| 2–3 months | 2.5 mL |"
+
+
+def test_a_table_scrolls_in_its_own_focusable_labelled_region():
+    html = build_article_html(content_with(("dosage", "Dosage", TABLE)), "")
+    page = read_page(html)
+    regions = [attrs for tag, attrs in page.tags if attrs.get("class") == "table-scroll"]
+
+    assert regions == [
+        {"class": "table-scroll", "role": "region", "tabindex": "0", "aria-label": "Dosage table"}
+    ]
+    assert re.search(r'<div class="table-scroll"[^>]*><table>.*?</table></div>', html, re.S)
+    assert '<td align="right">2.5 mL</td>' in html
+
+
+def test_several_tables_are_numbered_and_labels_are_escaped():
+    body = f"{TABLE}\n\nText.\n\n{TABLE}"
+    html = build_article_html(content_with(("dosage", 'Dose "<b>"', body)), "")
+    labels = [a["aria-label"] for _t, a in read_page(html).tags if a.get("class") == "table-scroll"]
+
+    assert labels == ['Dose "<b>" table 1', 'Dose "<b>" table 2']
+    assert 'aria-label="Dose &quot;&lt;b&gt;&quot; table 1"' in html
+
+
+def test_a_table_in_the_side_effects_warning_scrolls_too():
+    body = f"Serious side effects:\n\n{TABLE}"
+    html = build_article_html(content_with(("side_effects", "Side Effects", body)), "")
+    callout = html.split('class="callout', 1)[1]
+
+    assert '<div class="table-scroll"' in callout.split("</div>\n<p class", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("body", "levels"),
+    [
+        ("## Adults\n\nx\n\n### Children\n\ny", ["h3", "h4"]),
+        ("# Adults\n\n## Children", ["h3", "h4"]),
+        ("#### Adults\n\n##### Children", ["h3", "h4"]),
+        ("Adults\n------\n\nx", ["h3"]),  # a setext heading: "---" under a line
+    ],
+)
+def test_the_first_heading_level_in_a_section_is_h3_so_no_level_is_skipped(body, levels):
+    html = build_article_html(content_with(("dosage", "Dosage", body)), "")
+    found = re.findall(r"<(h[1-6])>", html.split("</h2>", 1)[1].split("</section>")[0])
+    assert found == levels
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Most side effects are mild and not serious:\n\n* Headache\n* Nausea",
+        "These side effects are non-serious and usually pass:\n\n* Headache",
+        "Less serious side effects include:\n\n* Headache",
+        "They are not usually serious. Common ones:\n\n* Headache",
+        "Tell your doctor if these become severe or do not go away:\n\n* Headache",
+        "Seek advice from your pharmacist if these bother you:\n\n* Headache",
+    ],
+)
+def test_common_side_effects_are_not_put_under_get_urgent_medical_help(body):
+    html = build_article_html(content_with(("side_effects", "Side Effects", body)), "")
+
+    assert serious_side_effects_span(body) is None
+    assert URGENT_HELP_TITLE not in html
+    assert "Headache" in html
+
+
+@pytest.mark.parametrize(
+    "intro",
+    [
+        "If your child has had too much, get urgent medical advice even if they seem well.",
+        "Seek immediate medical attention if you notice:",
+        "Severe allergic reactions are rare but can happen:",
+        "Less common but more serious side effects can include:",
+        "Stop taking it and call your doctor if you get severe stomach pain or:",
+    ],
+)
+def test_warnings_in_other_words_still_get_the_callout(intro):
+    body = f"Side effects are rare.\n\n{intro}\n\n* Swelling of the face"
+    html = build_article_html(content_with(("side_effects", "Side Effects", body)), "")
+    callout = html.split('class="callout', 1)[1].split("</div>", 1)[0]
+
+    assert "Swelling of the face" in callout
+    assert "Side effects are rare" not in callout
+
+
+def test_the_callout_stops_at_a_paragraph_that_says_the_rest_is_not_serious():
+    body = (
+        "Serious side effects:\n\n* Chest pain\n\n"
+        "Other side effects are not serious and usually go away:\n\n* Headache"
+    )
+    html = build_article_html(content_with(("side_effects", "Side Effects", body)), "")
+    callout = html.split('class="callout', 1)[1].split("</div>", 1)[0]
+
+    assert "Chest pain" in callout
+    assert "Headache" not in callout and "usually go away" not in callout
+    assert "Headache" in html
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "* **Q:** Can I drive? **A:** Not until you know how it affects you.",
+        "* **Q: Can I drive?** **A:** Not until you know how it affects you.",
+        "1. **Q: Can I drive?** A: Not until you know how it affects you.",
+        "* **Q: Can I drive?**\n  A: Not until you know\n  how it affects you.",
+        "* **Q:** Can I drive?\n  **A:** Not until you know how it affects you.",
+    ],
+)
+def test_faq_items_in_other_common_forms_give_clean_questions_and_answers(body):
+    content = content_with(("faqs", "FAQs", f"Read this first.\n\n{body}"))
+    questions = structured_data.content_data(content)["questions"]
+    html = build_article_html(content, "")
+
+    assert [(q["name"], q["acceptedAnswer"]["text"]) for q in questions] == [
+        ("Can I drive?", "Not until you know how it affects you.")
+    ]
+    assert "<dt>Can I drive?</dt>" in html
+    assert "<dd>Not until you know how it affects you.</dd>" in html
+    # Each item is shown once, as a question, and the introduction is kept.
+    assert html.count("Can I drive?") == 1
+    assert "Read this first." in html
+    assert "**" not in html and "A:" not in html
+
+
+@pytest.mark.parametrize("heading", ["Main", "MAIN!", "Disclaimer"])
+def test_a_section_never_takes_an_id_the_page_already_uses(heading):
+    key = section_key(heading)
+    assert key not in {"main", "disclaimer"}
+    html = build_article_html(content_with((key, heading, "Text.")), "A disclaimer.")
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    assert "main" not in ids
+
+
+def test_a_hard_wrapped_answer_stays_with_its_question():
+    body = (
+        "* **Q: Can I drive?** A: Not until you know how\n"
+        "it affects you.\n"
+        "* **Q: Can I drink?** A: Best avoided.\n\n"
+        "Ask your pharmacist about anything else."
+    )
+    content = content_with(("faqs", "FAQs", body))
+    html = build_article_html(content, "")
+
+    assert [(f.question, f.answer) for f in content.faqs] == [
+        ("Can I drive?", "Not until you know how it affects you."),
+        ("Can I drink?", "Best avoided."),
+    ]
+    assert "<dd>Not until you know how it affects you.</dd>" in html
+    assert html.count("it affects you") == 1
+    assert "<p>Ask your pharmacist about anything else.</p>" in html
+
+
+def test_a_faq_item_with_a_typo_is_shown_as_written_not_lost():
+    body = "* **Q: Can I drive?** A: Yes.\n* **Q: Can I drink? A: Best avoided, no closing stars."
+    html = build_article_html(content_with(("faqs", "FAQs", body)), "")
+
+    assert "<dt>Can I drive?</dt>" in html
+    assert "Can I drink?" in html and "Best avoided" in html
+
+
+def test_a_table_of_symptoms_under_the_warning_is_inside_it():
+    body = (
+        "Common: headache.\n\nSeek urgent medical help if you have:\n\n"
+        "| Symptom | Could be |\n|---|---|\n| Yellow skin | liver damage |\n\n"
+        "Most people have no side effects."
+    )
+    html = build_article_html(content_with(("side_effects", "Side Effects", body)), "")
+    callout = html.split('class="callout', 1)[1].split('<p class="callout__action">', 1)[0]
+
+    assert "<td>Yellow skin</td>" in callout
+    assert "Most people" not in callout and "Common: headache" not in callout
+
+
+def test_a_code_block_with_blank_lines_in_side_effects_renders_whole():
+    body = "```\nSevere reaction log\n\nline two\n```\n\nSerious side effects:\n\n* Chest pain"
+    html = build_article_html(content_with(("side_effects", "Side Effects", body)), "")
+
+    assert "<pre><code>Severe reaction log\n\nline two\n</code></pre>" in html
+    assert "```" not in html
+    callout = html.split('class="callout', 1)[1]
+    assert "Chest pain" in callout and "line two" not in callout

@@ -7,17 +7,32 @@ import json
 import re
 from datetime import date
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from monographs import views, workflow
+from monographs import sourcefile, views, workflow
 from monographs.models import Monograph
-from tests.conftest import SEED_PATH
-from tests.workflow_helpers import edited, publish_new, sample_content
+from tests.workflow_helpers import (
+    QA_FILES,
+    SEED_PATH,
+    bold_labels,
+    edited,
+    link_texts,
+    list_items,
+    plain,
+    publish_new,
+    read_page,
+    sample_content,
+    source,
+    table_cells,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -446,3 +461,107 @@ def test_meta_description_does_not_stop_at_an_abbreviation(abbreviation):
     description = meta_description(html)
     assert description.startswith(f"Warfarin prevents blood clots, {abbreviation} after a heart")
     assert description.endswith("…") and len(description) <= META_DESCRIPTION_MAX
+
+
+# --- realistic monographs, end to end ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", QA_FILES, ids=lambda p: p.stem)
+def test_every_list_item_table_cell_bold_label_and_link_text_is_on_the_page(
+    client, imported, path: Path
+):
+    content = sourcefile.parse(path.read_bytes())
+    response = client.get(imported[path.name].get_absolute_url())
+    assert response.status_code == 200
+    page = read_page(response.content.decode())
+
+    expected: list[str] = []
+    for section in content.sections:
+        expected += [section.heading]
+        expected += list_items(section.body) + table_cells(section.body)
+        expected += bold_labels(section.body) + link_texts(section.body)
+    for faq in content.faqs:
+        expected += [plain(faq.question), plain(faq.answer)]
+    assert expected, "the fixture has something to look for"
+    missing = [text for text in expected if text not in page.text]
+    assert missing == []
+
+
+@pytest.mark.django_db
+def test_on_this_page_lists_every_section_with_the_authors_wording(client, imported):
+    response = client.get(imported["salbutamol.md"].get_absolute_url())
+    html = response.content.decode()
+    nav = html.split('<nav class="on-this-page"', 1)[1].split("</nav>", 1)[0]
+    entries = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', nav)
+
+    assert entries == [
+        ("usage", "What it is used for"),
+        ("dosage", "Dosage and administration"),
+        ("side_effects", "Side effects"),
+        ("how_it_works", "Mechanism of action"),
+        ("faqs", "Frequently Asked Questions"),
+        ("disclaimer", "Disclaimer"),
+    ]
+    for anchor, _heading in entries:
+        assert f'id="{anchor}"' in html
+
+
+@pytest.mark.django_db
+def test_a_faqs_heading_spelt_with_an_apostrophe_still_gives_questions_and_answers(client):
+    cache.clear()
+    content = sourcefile.parse(
+        source(
+            "title: Apostrophamol",
+            "### Possible side effects\n\nSeek urgent medical help if you notice:\n\n"
+            "* Yellow skin\n\n### FAQ's\n\n* **Q: Can I drive?** A: Yes.\n",
+        )
+    )
+    monograph = workflow.import_source(content=content, filename="a.md").monograph
+    html = client.get(monograph.get_absolute_url()).content.decode()
+    data = json.loads("".join(read_page(html).jsonld))
+
+    assert [q["name"] for q in data["hasPart"]["mainEntity"]] == ["Can I drive?"]
+    assert '<dl class="faq-list">' in html
+    assert "Yellow skin" in html.split('class="callout', 1)[1].split("</div>", 1)[0]
+
+
+# --- the A to Z at scale ------------------------------------------------------------------
+
+
+class TestTheAToZAtScale:
+    """The lists read the published names on the monograph row."""
+
+    @pytest.fixture
+    def monograph(self, editor, moderator, committing) -> Monograph:
+        cache.clear()
+        return committing(
+            publish_new, sample_content("Outagol"), editor=editor, moderator=moderator
+        )
+
+    @pytest.mark.parametrize("page", ["monographs:a_to_z", "monographs:home"])
+    def test_the_lists_read_names_without_touching_revisions(self, client, monograph, page):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse(page))
+        assert response.status_code == 200
+        # Joining every live revision to read names out of its JSON cost half a second at
+        # 10,000 monographs; the published names are on the monograph row.
+        assert all("monographs_revision" not in q["sql"] for q in queries.captured_queries)
+
+    def test_a_draft_after_publication_does_not_rename_the_a_to_z_entry(
+        self, client, monograph, editor, committing
+    ):
+        committing(
+            workflow.save_draft,
+            monograph=monograph,
+            content=edited(
+                sample_content("Outagol"), title="Draftonol", other_names=["Brandidraft"]
+            ),
+            by=editor,
+            summary="Rename",
+            based_on=monograph.latest_revision,
+        )
+        cache.clear()
+        page = client.get(reverse("monographs:a_to_z")).content.decode()
+        assert "Outagol" in page
+        assert "Draftonol" not in page and "Brandidraft" not in page

@@ -582,3 +582,22 @@ def test_parenthesised_numbers_are_not_list_markers():
     # python-markdown does not know "1)" lists; normalisation must not invent them.
     source = "Options:\n1) oral\n2) injection"
     assert rendering.normalize_list_indentation(source) == source
+
+
+# --- images ------------------------------------------------------------------------------------
+
+
+def test_an_image_the_sanitizer_empties_is_dropped_not_left_without_a_text_alternative():
+    html = render_markdown('Before <img src=x onerror="alert(1)"> after')
+    assert "<img" not in html
+    assert html == "<p>Before  after</p>"
+
+
+def test_an_allowed_image_without_alt_gets_an_empty_one_and_keeps_its_address():
+    html = render_markdown('<img src="https://example.org/pill.png">')
+    assert html == '<p><img src="https://example.org/pill.png" alt=""></p>'
+
+
+def test_an_image_with_alt_text_keeps_it():
+    html = render_markdown("![Pill, actual size](https://example.org/pill.png)")
+    assert 'alt="Pill, actual size"' in html and 'src="https://example.org/pill.png"' in html

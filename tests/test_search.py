@@ -7,136 +7,29 @@ publishing writes is the workflow's tests' business.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from monographs import search
-from monographs.content import MonographContent, Section
-from monographs.models import Monograph, Revision
+from monographs.models import Monograph
+from tests.workflow_helpers import (
+    IBUPROFEN,
+    METFORMIN,
+    NALTREXONE,
+    RANITIDINE_WITHDRAWN,
+    ZOLPIDEM_DRAFT,
+    content_for,
+    edit_and_publish,
+    edited,
+    make_monograph,
+    publish_new,
+    sample_content,
+)
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="trigram similarity needs PostgreSQL"
-)
-
-NALTREXONE_FAQS = (
-    "* **Q: Can I drink alcohol while taking naltrexone?** A: No. Drinking alcohol while "
-    "on naltrexone may not prevent intoxication.\n"
-    "* **Q: How should I store naltrexone?** A: Store it at room temperature, away from "
-    "moisture & heat (below 25 <b>°C</b>).\n"
-)
-
-
-def content_for(
-    title: str,
-    *,
-    generic_name: str = "",
-    other_names: tuple[str, ...] = (),
-    usage: str = "",
-    dosage: str = "",
-    side_effects: str = "",
-    faqs: str = "",
-) -> MonographContent:
-    sections = [
-        Section(key=key, heading=heading, body=body)
-        for key, heading, body in [
-            ("usage", "Usage", usage),
-            ("dosage", "Dosage", dosage),
-            ("side_effects", "Side Effects", side_effects),
-            ("faqs", "FAQs", faqs),
-        ]
-        if body
-    ]
-    return MonographContent(
-        title=title,
-        generic_name=generic_name or title,
-        other_names=list(other_names),
-        sections=sections,
-        disclaimer="For information only.",
-    )
-
-
-def make_monograph(
-    content: MonographContent,
-    *,
-    slug: str | None = None,
-    published: bool = True,
-    withdrawn: bool = False,
-    reviewed_by=None,
-) -> Monograph:
-    """A monograph whose live revision is ``content`` (or only a draft of it)."""
-    now = timezone.now()
-    monograph = Monograph.objects.create(
-        slug=slug or content.title.lower().replace(" ", "-"),
-        title=content.title,
-        generic_name=content.generic_name,
-        other_names=list(content.other_names),
-        sort_title=content.title.lower(),
-    )
-    revision = Revision.objects.create(
-        monograph=monograph,
-        number=1,
-        status=Revision.Status.PUBLISHED if published else Revision.Status.DRAFT,
-        content=content.as_dict(),
-        content_hash=content.hash(),
-        change_summary="First version",
-        published_at=now if published else None,
-    )
-    monograph.latest_revision = revision
-    if published:
-        names, text = search.index_fields(content)
-        monograph.live_revision = revision
-        monograph.search_names = names
-        monograph.search_text = text
-        monograph.first_published_at = monograph.last_published_at = now
-        monograph.last_reviewed_at = date(2026, 3, 14)
-        monograph.last_reviewed_by = reviewed_by
-    if withdrawn:
-        monograph.withdrawn_at = now
-        monograph.withdrawn_reason = "Taken off the market."
-    monograph.save()
-    return monograph
-
-
-NALTREXONE = content_for(
-    "Naltrexone",
-    other_names=("Revia", "Vivitrol"),
-    usage=(
-        "Naltrexone is used to treat **alcohol use disorder** and opioid use disorder. "
-        "It reduces cravings."
-    ),
-    dosage=(
-        "**Alcohol Use Disorder:**\n\n"
-        "* **Oral:** 50 mg once daily.\n"
-        "* **Intramuscular (IM):** 380 mg once every 4 weeks.\n"
-    ),
-    side_effects="* Headache\n* Nausea\n* Liver damage (hepatotoxicity)\n",
-    faqs=NALTREXONE_FAQS,
-)
-METFORMIN = content_for(
-    "Metformin",
-    other_names=("Glucophage",),
-    usage="Metformin lowers blood sugar in type 2 diabetes.",
-    dosage="Tablets taken by mouth with meals, 500 mg twice daily. Avoid ibuprofen tablets.",
-)
-IBUPROFEN = content_for(
-    "Ibuprofen",
-    other_names=("Nurofen", "Advil"),
-    usage="Ibuprofen relieves pain, fever and inflammation.",
-    dosage="Oral tablets 200 mg to 400 mg; a topical gel is rubbed on the painful area.",
-)
-ZOLPIDEM_DRAFT = content_for(
-    "Zolpidem",
-    other_names=("Stilnoct",),
-    usage="Zolpidem helps with insomnia for a short time.",
-)
-RANITIDINE_WITHDRAWN = content_for(
-    "Ranitidine",
-    other_names=("Zantac",),
-    usage="Ranitidine reduced stomach acid; heartburn relief.",
 )
 
 
@@ -518,3 +411,45 @@ def test_the_full_text_index_is_on_the_stored_document_of_migration_0006(db):
         (definition,) = cursor.fetchone()
     # An index on the to_tsvector expression finds rows, but ranking recomputed it per row.
     assert definition.endswith("USING gin (search_document)")
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the stored search document is PostgreSQL's"
+)
+
+# --- search at scale ----------------------------------------------------------------------
+
+
+@postgresql_only
+class TestSearchAtScale:
+    """PostgreSQL ranks on the stored search document, kept by each publication."""
+
+    @pytest.fixture
+    def monograph(self, editor, moderator, committing) -> Monograph:
+        return committing(
+            publish_new, sample_content("Outagol"), editor=editor, moderator=moderator
+        )
+
+    def test_postgresql_search_ranks_on_the_stored_document_not_a_recomputed_one(self, monograph):
+        with CaptureQueriesContext(connection) as queries:
+            outcome = search.search("fever pain")
+        ranked = [q["sql"] for q in queries.captured_queries if "ts_rank" in q["sql"]]
+        assert ranked, "the ranked search query ran"
+        # to_tsvector over every matching monograph's text made a common word take 14 s at
+        # 10,000 monographs; the generated column (migration 0006) is computed once per write.
+        assert '"search_document"' in ranked[0]
+        assert "to_tsvector" not in ranked[0]
+        assert [result.title for result in outcome.results] == ["Outagol"]
+
+    def test_the_stored_document_follows_each_publication(
+        self, monograph, editor, moderator, committing
+    ):
+        assert search.search("zanzibarine").results == []
+        committing(
+            edit_and_publish,
+            monograph,
+            edited(sample_content("Outagol"), usage="Now mentions zanzibarine."),
+            editor=editor,
+            moderator=moderator,
+        )
+        assert [r.title for r in search.search("zanzibarine").results] == ["Outagol"]

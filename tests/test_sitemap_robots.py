@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.test_search import (
+from tests.workflow_helpers import (
     IBUPROFEN,
     METFORMIN,
     NALTREXONE,

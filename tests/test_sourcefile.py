@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from monographs import sourcefile
 from monographs.content import MonographContent, Section
 from monographs.sourcefile import SourceFormatError, parse, write
-from tests.conftest import FIXTURES
+from tests.workflow_helpers import FIXTURES, source
 
 SOURCES = FIXTURES / "sources"
 VALID = sorted((SOURCES / "valid").glob("*.md"))
@@ -588,3 +589,94 @@ def test_a_last_section_ending_in_a_disclaimer_label_is_not_read_back_as_the_dis
     text = write(content)
     assert text.endswith("**Disclaimer:** part of the usage text\n\n\n### Disclaimer\n")
     assert parse(text) == content
+
+
+# --- hostile files: invisible characters, size, encodings, long names --------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (source('title: "Asp\\u0000irin"'), "the title contains an invisible character, U+0000"),
+        (
+            source('title: "Aspirin\\u202egnirts"'),
+            "the title contains an invisible character, U+202E (RIGHT-TO-LEFT OVERRIDE)",
+        ),
+        (
+            source("title: Aspirin\nother_names: [Disp\u200brin]"),
+            "the other name 'Disp\\u200brin' contains an invisible character, U+200B",
+        ),
+        (
+            source(body="### Generic Name\nAcetyl\u2066salicylic\n"),
+            "the generic name contains an invisible character, U+2066",
+        ),
+        (source(body="### Us\u00adage\n\nPain.\n"), "U+00AD (SOFT HYPHEN)"),
+        (source(body="### Usage\x1b[31m\n\nPain.\n"), "U+001B"),
+        (source('title: Aspirin\nlayout: "a\\u0007b"'), "the layout contains an invisible"),
+    ],
+)
+def test_names_with_invisible_characters_are_refused_in_one_line(text, message):
+    with pytest.raises(sourcefile.SourceFormatError) as caught:
+        sourcefile.parse(text)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_joiners_that_spell_real_words_and_invisible_characters_in_bodies_are_kept():
+    # Persian "mi-khoram" is written with a zero-width non-joiner; bodies are free text.
+    content = sourcefile.parse(
+        source(
+            "title: Aspirin\nother_names: [\u0645\u06cc\u200c\u062e\u0648\u0631\u0645]",
+            "### Usage\n\nzero\u200bwidth and \u202eRTL\u202c in text.\n",
+        )
+    )
+    assert content.other_names == ["\u0645\u06cc\u200c\u062e\u0648\u0631\u0645"]
+    assert "\u202eRTL\u202c" in content.sections[0].body
+
+
+def test_a_file_over_the_size_limit_is_refused_as_too_large():
+    data = source(body="### Usage\n\n" + "word " * (sourcefile.MAX_SOURCE_BYTES // 5)).encode()
+    with pytest.raises(sourcefile.SourceFormatError, match=r"^too large \(2\.0 MB; a monograph"):
+        sourcefile.parse(data)
+    with pytest.raises(sourcefile.SourceFormatError, match=r"^too large"):
+        sourcefile.parse(data.decode())
+
+
+def test_a_long_monograph_under_the_limit_is_read():
+    body = "### Side Effects\n\nSerious side effects:\n\n" + "".join(
+        f"* item {i}\n" for i in range(5000)
+    )
+    content = sourcefile.parse(source(body=body))
+    assert content.sections[0].body.count("\n* item") == 5000
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_file_is_refused_with_a_hint(encoding):
+    data = source().encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    with pytest.raises(sourcefile.SourceFormatError) as caught:
+        sourcefile.parse(data)
+    assert str(caught.value) == "UTF-16 text, not UTF-8: save the file as UTF-8"
+
+
+def test_a_windows_1252_file_names_the_first_bad_byte():
+    data = source(body="### Usage\n\nIt’s “quoted”.\n").encode("cp1252")
+    with pytest.raises(sourcefile.SourceFormatError, match=r"^not UTF-8 text \(invalid byte 0x92"):
+        sourcefile.parse(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (source("title: Aspirin\nother_names: [" + "N" * 500 + "]"), "is 500 characters long"),
+        (source(body="### " + "H" * 300 + "\n\nok\n"), "the heading 'HHHH"),
+        (source(body="### Usage\n\nok\n\n### " + "I" * 201 + "\n\nok\n"), "is 201 characters"),
+    ],
+)
+def test_names_and_headings_longer_than_the_admin_allows_are_refused(text, message):
+    with pytest.raises(sourcefile.SourceFormatError) as caught:
+        sourcefile.parse(text)
+    assert message in str(caught.value)
+    assert "at most 200 are allowed" in str(caught.value)
+    assert len(str(caught.value)) < 120

@@ -9,7 +9,13 @@ from django.test import RequestFactory, override_settings
 
 from monographs import structured_data
 from monographs.content import MonographContent
-from tests.test_search import NALTREXONE, content_for, make_monograph
+from tests.workflow_helpers import (
+    NALTREXONE,
+    content_for,
+    content_with,
+    make_monograph,
+    read_page,
+)
 
 SITE = "https://medicines.example.org"
 
@@ -167,3 +173,72 @@ def test_description_falls_back_to_the_first_section_and_is_shortened():
     long_usage = content_for("Longol", usage="word " * 200)
     text = structured_data.description(long_usage, limit=50)
     assert len(text) <= 50 and text.endswith("…")
+
+
+# --- realistic monographs, FAQs written otherwise, routes --------------------------------------
+
+
+@pytest.mark.django_db
+def test_json_ld_names_routes_and_faqs_of_the_new_monographs(client, imported):
+    def jsonld(name: str) -> dict:
+        response = client.get(imported[name].get_absolute_url())
+        return json.loads("".join(read_page(response.content.decode()).jsonld))
+
+    insulin = jsonld("insulin-glargine.md")
+    # "It must never be given intravenously" names a route the drug does not have.
+    assert insulin["about"]["administrationRoute"] == "subcutaneous"
+    assert insulin["about"]["alternateName"] == ["Lantus", "Toujeo", "Abasaglar", "Semglee"]
+    assert [q["name"] for q in insulin["hasPart"]["mainEntity"]] == [
+        "Can I mix insulin glargine with other insulins?",
+        "Where should I store unopened pens?",
+    ]
+    assert jsonld("salbutamol.md")["about"]["administrationRoute"] == "inhaled"
+    assert jsonld("warfarin.md")["about"]["nonProprietaryName"] == "Warfarin sodium"
+    assert jsonld("metoclopramide.md")["about"]["administrationRoute"] == [
+        "oral",
+        "intramuscular",
+        "intravenous",
+    ]
+    # No FAQs section: no FAQPage at all rather than an empty one.
+    assert "hasPart" not in jsonld("paracetamol-oral-suspension.md")
+    # A multi-line answer is one text.
+    sertraline = jsonld("sertraline.md")["hasPart"]["mainEntity"]
+    assert sertraline[1]["acceptedAnswer"]["text"] == (
+        'No. Some people feel emotionally "flat"; tell your doctor.'
+    )
+
+
+def test_a_faq_whose_question_is_only_markup_is_left_out_of_the_json_ld():
+    body = (
+        "* **Q: <img src=x onerror=alert(1)>** A: Something.\n"
+        "* **Q: Real question?** A: <script>x</script>\n"
+        "* **Q: Can I drive?** A: Not until you know how it affects you."
+    )
+    content = content_with(("faqs", "FAQs", body))
+    questions = structured_data.content_data(content)["questions"]
+
+    assert [q["name"] for q in questions] == ["Can I drive?"]
+    assert all(q["acceptedAnswer"]["text"] for q in questions)
+
+
+@pytest.mark.parametrize(
+    ("text", "routes"),
+    [
+        ("Use a continuous subcutaneous insulin infusion (pump) or injections.", ["subcutaneous"]),
+        ("Insert one vaginal tablet at night for 3 nights.", ["vaginal"]),
+        ("Place one sublingual tablet under the tongue.", ["sublingual"]),
+        (
+            "Inhale one capsule a day; the capsules for inhalation must not be swallowed.",
+            ["inhaled"],
+        ),
+        # A form word on its own still names its route.
+        ("Give by IV infusion over 30 minutes.", ["intravenous"]),
+        ("Take the tablets, or the infusion in hospital.", ["oral", "intravenous"]),
+        (
+            "Take one tablet at night. A vaginal cream is also available.",
+            ["oral", "vaginal", "topical"],
+        ),
+    ],
+)
+def test_a_dosage_form_of_another_route_does_not_add_a_route(text, routes):
+    assert structured_data.administration_routes(text) == routes

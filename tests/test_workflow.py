@@ -22,7 +22,13 @@ from monographs.workflow import (
     WorkflowError,
     WorkflowPermissionDenied,
 )
-from tests.workflow_helpers import edit_and_publish, edited, publish_new, sample_content
+from tests.workflow_helpers import (
+    edit_and_publish,
+    edited,
+    moderator_text_reverted_to_by_editor,
+    publish_new,
+    sample_content,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -888,3 +894,47 @@ class TestImport:
             workflow.import_source(content=sample_content(), filename="")
         assert not Monograph.objects.exists()
         assert not AuditEntry.objects.exists()
+
+
+class TestFourEyesThroughRevert:
+    """A revert publishes the text of the revision it reverts to: its author wrote that text."""
+
+    @pytest.fixture
+    def live(self, editor, moderator2) -> Monograph:
+        """A published monograph that the moderator fixture never wrote nor approved."""
+        return publish_new(sample_content(), editor=editor, moderator=moderator2)
+
+    def test_the_moderator_cannot_approve_their_own_text_reverted_to_by_someone_else(
+        self, live, editor, moderator
+    ):
+        revision = moderator_text_reverted_to_by_editor(live, editor, moderator)
+        assert revision.data.section("usage").body == "The moderator's own unreviewed text."
+
+        with pytest.raises(workflow.WorkflowPermissionDenied, match="you wrote or edited"):
+            workflow.approve(revision=revision, by=moderator, content_hash=revision.content_hash)
+        assert Monograph.objects.get(pk=live.pk).live_revision_id == live.live_revision_id
+
+    def test_another_moderator_can(self, live, editor, moderator, moderator2):
+        revision = moderator_text_reverted_to_by_editor(live, editor, moderator)
+        workflow.approve(revision=revision, by=moderator2, content_hash=revision.content_hash)
+        assert Monograph.objects.get(pk=live.pk).live_revision_id == revision.pk
+
+    def test_reverting_to_published_text_needs_no_other_moderator(
+        self, live, editor, moderator, moderator2
+    ):
+        # Published text was reviewed by someone else already; reverting to it is new work
+        # by the reverter only.
+        first = live.live_revision
+        change = workflow.save_draft(
+            monograph=live,
+            content=edited(first.data, usage="Newer text."),
+            by=editor,
+            summary="Newer",
+            based_on=None,
+        ).revision
+        workflow.submit(revision=change, by=editor)
+        workflow.approve(revision=change, by=moderator2, content_hash=change.content_hash)
+        revert = workflow.revert_to(revision=first, by=editor, summary="Back to the first text")
+        workflow.submit(revision=revert, by=editor)
+        workflow.approve(revision=revert, by=moderator, content_hash=revert.content_hash)
+        assert Monograph.objects.get(pk=live.pk).live_revision_id == revert.pk

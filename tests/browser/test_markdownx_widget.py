@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.test_markdownx import CLIENT_NAME, IMAGE_CODE_RE, image_bytes, stored_files
+from tests.workflow_helpers import CLIENT_NAME, IMAGE_CODE_RE, image_bytes, stored_files
 
 DROP_IMAGE_JS = """
 async ([selector, base64]) => {

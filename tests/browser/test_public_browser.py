@@ -10,8 +10,7 @@ from django.urls import reverse
 
 from monographs import sourcefile, workflow
 from monographs.models import Monograph
-from tests.conftest import FIXTURES
-from tests.workflow_helpers import publish_new, sample_content
+from tests.workflow_helpers import FIXTURES, publish_new, sample_content
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
