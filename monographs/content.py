@@ -14,6 +14,9 @@ vocabulary:
         {"key": "faqs", "heading": "FAQs", "body": "<markdown>",
          "faqs": [{"question": "...", "answer": "..."}]},   # derived from body, FAQ section only
         {"key": "interactions", "heading": "Interactions", "body": "<markdown>"},
+        {"key": "references", "heading": "References", "body": "<markdown list>",
+         "references": [{"title": "...", "url": "https://...", "publisher": "...",
+                         "date": "2023-01-26", "date_kind": "published"}]},  # derived
       ],
       "disclaimer": "<markdown>",               # the monograph's own disclaimer, may be ""
     }
@@ -39,7 +42,10 @@ STANDARD_SECTIONS: list[tuple[str, str]] = [
     ("precautions", "Precautions"),
     ("faqs", "FAQs"),
 ]
-STANDARD_KEYS = {key for key, _ in STANDARD_SECTIONS}
+# Keys with a meaning of their own that a new monograph does not offer as an empty section:
+# its sources, added with the heading "References" (see references.py).
+SPECIAL_KEYS = {"references"}
+STANDARD_KEYS = {key for key, _ in STANDARD_SECTIONS} | SPECIAL_KEYS
 # Ids on the public page that are not sections; a section's id is its key.
 PAGE_IDS = {"main", "disclaimer"}
 STANDARD_HEADINGS = dict(STANDARD_SECTIONS)
@@ -83,6 +89,12 @@ _HEADING_ALIASES = {
     "questions and answers": "faqs",
     "common questions": "faqs",
     "q and a": "faqs",
+    # The monograph's sources (see references.py): shown on the page as "Sources".
+    "references": "references",
+    "reference": "references",
+    "sources": "references",
+    "source": "references",
+    "bibliography": "references",
 }
 _NUMBERING = re.compile(r"^(?:\d{1,2}|[a-z])[.)]\s+")
 _PARENTHESES = re.compile(r"\([^()]*\)")
@@ -216,6 +228,10 @@ class Section:
         data: dict[str, Any] = {"key": self.key, "heading": self.heading, "body": self.body}
         if self.key == "faqs":
             data["faqs"] = [{"question": f.question, "answer": f.answer} for f in self.faqs]
+        elif self.key == "references":
+            from .references import parse
+
+            data["references"] = [reference.as_dict() for reference in parse(self.body)]
         return data
 
 

@@ -16,6 +16,7 @@ import re
 
 from django.utils.html import escape
 
+from . import references
 from .content import MonographContent, Section, faq_items
 from .rendering import render_inline, render_markdown
 
@@ -74,18 +75,28 @@ def build_article_html(content: MonographContent, disclaimer_text: str) -> str:
     return "\n".join(parts)
 
 
+def section_html(section: Section) -> str:
+    """One section as the public page shows it (the API serves it per section too)."""
+    return _section_html(section)
+
+
 def _section_html(section: Section) -> str:
     key = escape(section.key)
-    if section.key == "side_effects":
+    heading = section.heading
+    if section.key == references.KEY:
+        # The sources as a list of citations, under the heading readers expect.
+        heading = references.PUBLIC_HEADING
+        body = references.html(references.parse(section.body)) or _markdown(section.body)
+    elif section.key == "side_effects":
         body = _side_effects_html(section.body)
     elif section.key == "faqs":
         body = _faqs_html(section)
     else:
         body = _markdown(section.body)
-    body = _scrollable_tables(body, section.heading)
+    body = _scrollable_tables(body, heading)
     return (
         f'<section id="{key}" class="article-section" aria-labelledby="{key}-heading">\n'
-        f'<h2 id="{key}-heading">{escape(section.heading)}</h2>\n'
+        f'<h2 id="{key}-heading">{escape(heading)}</h2>\n'
         f"{body}\n</section>"
     )
 

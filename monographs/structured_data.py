@@ -151,11 +151,16 @@ def content_data(content: MonographContent) -> dict[str, Any]:
     ``workflow`` stores it on the revision when it is published (``Revision.structured_data``),
     so building a page's JSON-LD does no Markdown work.
     """
+    from .references import citations, section_references
+
     return {
         "name": content.title.strip(),
         "description": description(content),
         "about": _drug(content),
         "questions": _questions(content),
+        "citation": citations(
+            [ref for section in content.sections for ref in section_references(section)]
+        ),
     }
 
 
@@ -189,6 +194,8 @@ def monograph_data(monograph: Monograph) -> dict[str, Any]:
         data["dateModified"] = modified.isoformat()
     if monograph.first_published_at:
         data["datePublished"] = monograph.first_published_at.isoformat()
+    if stored.get("citation"):
+        data["citation"] = stored["citation"]
     if stored["questions"]:
         data["hasPart"] = {
             "@type": "FAQPage",
