@@ -3,9 +3,12 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from monographs.api import api
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("markdownx/", include("monographs.markdownx_urls")),
+    path("api/v1/", api.urls),
     path("", include("monographs.urls")),
 ]
 
