@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from . import workflow
+from . import admin_sources, workflow
 from .diff import ContentDiff, compare
 from .forms import (
     ApproveForm,
@@ -238,7 +238,7 @@ class MonographAdmin(admin.ModelAdmin):
                 name="monographs_review_due",
             ),
         ]
-        return extra + super().get_urls()
+        return extra + admin_sources.urls(self) + super().get_urls()
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
         extra_context = {

@@ -75,6 +75,13 @@ class Monograph(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.TextField(blank=True)
 
+    # The official label this monograph follows (openFDA set id) and the label version it
+    # was last drafted from or checked against; ``label_change`` describes a newer version
+    # found by ``check_labels`` until someone marks it checked ({} when there is none).
+    label_set_id = models.CharField(max_length=64, blank=True, db_index=True)
+    label_version = models.CharField(max_length=20, blank=True)
+    label_change = models.JSONField(default=dict, blank=True)
+
     objects = MonographQuerySet.as_manager()
 
     class Meta:
@@ -107,12 +114,16 @@ class RevisionQuerySet(models.QuerySet):
     def in_review(self) -> RevisionQuerySet:
         return self.filter(status=Revision.Status.IN_REVIEW)
 
+    def scheduled(self) -> RevisionQuerySet:
+        return self.filter(status=Revision.Status.SCHEDULED)
+
 
 class Revision(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         IN_REVIEW = "in_review", "In review"
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        SCHEDULED = "scheduled", "Approved, scheduled"  # published at ``publish_at``
         PUBLISHED = "published", "Published"  # the live revision
         SUPERSEDED = "superseded", "Superseded"  # replaced by a later revision
 
@@ -120,6 +131,7 @@ class Revision(models.Model):
         EDIT = "edit", "Edited in the admin"
         IMPORT = "import", "Imported from a file"
         REVERT = "revert", "Reverted to an earlier revision"
+        LABEL = "label", "Drafted from an official drug label"
 
     monograph = models.ForeignKey(Monograph, on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveIntegerField()
@@ -147,6 +159,11 @@ class Revision(models.Model):
     # True when the editor started from a revision that was no longer the latest.
     is_conflict = models.BooleanField(default=False)
     import_filename = models.CharField(max_length=500, blank=True)
+
+    # The date and time the author asked for, and the one a moderator approved it for:
+    # a SCHEDULED revision is published by ``publish_scheduled`` once ``publish_at`` passes.
+    requested_publish_at = models.DateTimeField(null=True, blank=True)
+    publish_at = models.DateTimeField(null=True, blank=True)
 
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
@@ -193,7 +210,10 @@ class Revision(models.Model):
                 name="revision_published_has_date",
             ),
         ]
-        indexes = [models.Index(fields=["status", "submitted_at"])]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"]),
+            models.Index(fields=["status", "publish_at"], name="revision_status_publish_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.monograph} #{self.number} ({self.get_status_display()})"
@@ -224,6 +244,8 @@ class ReviewDecision(models.Model):
     comment = models.TextField(blank=True)
     content_hash = models.CharField(max_length=64)
     is_editorial = models.BooleanField(default=False)
+    # An approval for later: when the revision is to be published (null: at once).
+    publish_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -296,6 +318,13 @@ class AuditEntry(models.Model):
         RESTORE = "restore", "Restored"
         DISCLAIMER_CHANGE = "disclaimer_change", "Changed disclaimer"
         REVIEW_DUE_CHANGE = "review_due_change", "Changed next review date"
+        LABEL_DRAFT = "label_draft", "Drafted from a drug label"
+        LABEL_CHANGED = "label_changed", "Source label changed"
+        LABEL_CHECKED = "label_checked", "Checked the changed source label"
+        SCHEDULE = "schedule", "Approved for a scheduled publication"
+        RESCHEDULE = "reschedule", "Rescheduled a publication"
+        CANCEL_SCHEDULE = "cancel_schedule", "Cancelled a scheduled publication"
+        PUBLISH_SCHEDULED = "publish_scheduled", "Published as scheduled"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -335,3 +364,49 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("Audit entries are never deleted.")
+
+
+class LabelVersion(models.Model):
+    """One version of an official drug label, as cleaned Markdown per label section.
+
+    Kept when a monograph is drafted from a label or a newer version is found, so
+    ``check_labels`` can say what changed between the version a monograph was checked
+    against and the new one. Never changed once written.
+    """
+
+    set_id = models.CharField(max_length=64)
+    version = models.CharField(max_length=20)
+    effective_date = models.DateField(null=True, blank=True)
+    generic_name = models.CharField(max_length=200, blank=True)
+    sections = models.JSONField(default=dict)
+    filename = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["set_id", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["set_id", "version"], name="label_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.generic_name or self.set_id} label v{self.version}"
+
+
+class ReviewReminder(models.Model):
+    """One day's review-reminder mail to one moderator (at most one a day)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_reminders"
+    )
+    sent_on = models.DateField()
+    monographs = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "sent_on"], name="review_reminder_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"Review reminder to {self.user} on {self.sent_on}"

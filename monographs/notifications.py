@@ -168,3 +168,67 @@ def notify_replaced(*, revision: Any, replacement: Any, by: Any, was: str) -> in
         "\n".join(lines),
         user_addresses([revision.created_by_id], exclude_user_id=by and by.pk),
     )
+
+
+def send_review_reminders(*, days: int = 30, today: Any = None) -> tuple[int, int]:
+    """Mail each moderator, once a day at most, the published monographs whose review is
+    overdue or due within ``days``; (reminders sent, reviews due).
+
+    A ``ReviewReminder`` row per moderator and day makes a second run that day send
+    nothing; it is written only when the mail went out, so a failed send is retried.
+    """
+    from datetime import timedelta
+
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from .models import Monograph, ReviewReminder
+
+    today = today or timezone.localdate()
+    due = list(
+        Monograph.objects.published()
+        .filter(next_review_due__lte=today + timedelta(days=days))
+        .order_by("next_review_due", "sort_title")
+        .values_list("title", "next_review_due", "pk")
+    )
+    if not due:
+        return 0, 0
+    overdue = [row for row in due if row[1] < today]
+    soon = [row for row in due if row[1] >= today]
+    lines = ["Monographs whose clinical review is due:", ""]
+    for heading, rows in (("Overdue", overdue), (f"Due within {days} days", soon)):
+        if rows:
+            lines.append(f"{heading}:")
+            lines += [
+                f"  - {title}: due {when:%d %B %Y}  {_edit_link_for(pk)}"
+                for title, when, pk in rows
+            ]
+            lines.append("")
+    lines.append("Review each one, then set its next review date on the monograph's screen.")
+    body = "\n".join(lines)
+    subject = f"[{settings.MEDSITE_SITE_NAME}] {len(overdue)} reviews overdue, {len(soon)} due soon"
+    moderators = (
+        get_user_model()
+        .objects.filter(groups__name=MODERATORS_GROUP, is_active=True)
+        .exclude(email="")
+        .distinct()
+    )
+    sent = 0
+    for user in moderators:
+        try:
+            with transaction.atomic():
+                ReviewReminder.objects.create(user=user, sent_on=today, monographs=len(due))
+                if not _send(subject, body, [user.email]):
+                    raise _NotSent
+        except (IntegrityError, _NotSent):
+            continue  # already reminded today, or the mail failed (retried next run)
+        sent += 1
+    return sent, len(due)
+
+
+class _NotSent(Exception):
+    pass
+
+
+def _edit_link_for(monograph_id: int) -> str:
+    return _admin_link("admin:monographs_monograph_change", monograph_id)

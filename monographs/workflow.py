@@ -41,9 +41,16 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import caching, notifications, page, search, structured_data
+from . import caching, labels, notifications, page, search, structured_data
 from .content import MonographContent
-from .models import AuditEntry, DisclaimerVersion, Monograph, ReviewDecision, Revision
+from .models import (
+    AuditEntry,
+    DisclaimerVersion,
+    LabelVersion,
+    Monograph,
+    ReviewDecision,
+    Revision,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +68,7 @@ DEFAULT_SITE_DISCLAIMER = (
 )
 
 # Revisions an approval or a new save can replace: not yet decided for the public.
-PENDING = (Status.DRAFT, Status.IN_REVIEW, Status.CHANGES_REQUESTED)
+PENDING = (Status.DRAFT, Status.IN_REVIEW, Status.CHANGES_REQUESTED, Status.SCHEDULED)
 
 MAX_SUMMARY = Revision._meta.get_field("change_summary").max_length
 MAX_TITLE = Monograph._meta.get_field("title").max_length
@@ -680,14 +687,19 @@ def save_draft(
     return SaveResult(revision, conflict=conflict, changed_since=changed_since)
 
 
-def submit(*, revision: Revision, by: Any) -> Revision:
-    """Send the latest revision (a draft, or one sent back) to the moderators."""
+def submit(*, revision: Revision, by: Any, publish_at: datetime | None = None) -> Revision:
+    """Send the latest revision (a draft, or one sent back) to the moderators.
+
+    ``publish_at`` asks for a publication date and time; the moderator decides.
+    """
     _require(can_edit, by, "submit revisions for review")
+    if publish_at is not None:
+        publish_at = _schedule_time(publish_at)
     with transaction.atomic():
         monograph = _lock_monograph(revision.monograph_id)
         revision = _reread(revision, monograph)
         n = revision.number
-        if revision.status == Status.IN_REVIEW:
+        if revision.status in (Status.IN_REVIEW, Status.SCHEDULED):
             raise InvalidTransition(f"Revision #{n} is already in review.")
         if revision.status == Status.PUBLISHED:
             raise InvalidTransition(f"Revision #{n} is already published.")
@@ -697,7 +709,10 @@ def submit(*, revision: Revision, by: Any) -> Revision:
         revision.status = Status.IN_REVIEW
         revision.submitted_at = timezone.now()
         revision.submitted_by = by
-        revision.save(update_fields=["status", "submitted_at", "submitted_by"])
+        revision.requested_publish_at = publish_at
+        revision.save(
+            update_fields=["status", "submitted_at", "submitted_by", "requested_publish_at"]
+        )
         _audit(
             action=Action.SUBMIT,
             actor=by,
@@ -705,6 +720,7 @@ def submit(*, revision: Revision, by: Any) -> Revision:
             revision=revision,
             from_state=from_state,
             to_state=revision.status,
+            details={"requested_publish_at": publish_at.isoformat()} if publish_at else None,
         )
         transaction.on_commit(
             _safely(
@@ -771,20 +787,35 @@ def _check_reviewable(revision: Revision, monograph: Monograph, doing: str) -> N
         )
     if revision.status == Status.PUBLISHED:
         raise InvalidTransition(f"Revision #{n} is already published.")
+    if revision.status == Status.SCHEDULED:
+        raise InvalidTransition(
+            f"Revision #{n} is already approved and scheduled for "
+            f"{_when(revision.publish_at)}; cancel the schedule first."
+        )
     if revision.status == Status.SUPERSEDED or monograph.latest_revision_id != revision.pk:
         raise InvalidTransition(_superseded_message(revision, monograph) + ".")
 
 
 def approve(
-    *, revision: Revision, by: Any, content_hash: str, comment: str = "", editorial: bool = False
+    *,
+    revision: Revision,
+    by: Any,
+    content_hash: str,
+    comment: str = "",
+    editorial: bool = False,
+    publish_at: datetime | None = None,
 ) -> Revision:
     """Approve the revision the moderator reviewed and publish it.
 
     ``content_hash`` is the hash of what the moderator saw: the approval covers exactly that
     text. ``editorial`` marks a typo fix that does not count as a clinical review.
+    ``publish_at`` (a future time) approves it for later: the revision waits SCHEDULED and
+    ``publish_due`` publishes it then; until then the public sees the previous version.
     """
     _require(can_review, by, "approve revisions")
     comment = (comment or "").strip() if isinstance(comment, str) else ""
+    if publish_at is not None:
+        publish_at = _schedule_time(publish_at)
     with transaction.atomic():
         monograph = _lock_monograph(revision.monograph_id)
         revision = _reread(revision, monograph)
@@ -803,6 +834,15 @@ def approve(
             raise WorkflowPermissionDenied(
                 "You cannot approve a revision you wrote or edited; "
                 "another moderator has to review it."
+            )
+        if publish_at is not None:
+            return _schedule(
+                monograph=monograph,
+                revision=revision,
+                by=by,
+                publish_at=publish_at,
+                comment=comment,
+                editorial=editorial,
             )
         now = timezone.now()
         disclaimer = _publish(
@@ -1073,3 +1113,404 @@ def import_source(
     except IntegrityError as error:  # the same slug imported twice at the same moment
         raise InvalidInput(f"{filename}: could not import, {_slug_taken(slug)}") from error
     return ImportResult(action, monograph, revision)
+
+
+# --- sources: drafts from official labels, label changes --------------------------------
+
+
+@dataclass
+class LabelDraftResult:
+    action: str  # "created" | "updated" | "unchanged"
+    monograph: Monograph
+    revision: Revision | None
+
+
+def can_create(user: Any) -> bool:
+    """May start new monographs (and drafts from an official label)."""
+    return _allowed(user, "monographs.add_monograph")
+
+
+def _keep_label_version(label: labels.Label, filename: str) -> LabelVersion:
+    version, _created = LabelVersion.objects.get_or_create(
+        set_id=label.set_id,
+        version=label.version,
+        defaults={
+            "effective_date": label.effective_date,
+            "generic_name": label.generic_name,
+            "sections": labels.label_sections(label),
+            "filename": filename[:500],
+        },
+    )
+    return version
+
+
+def _monograph_for_label(label: labels.Label) -> Monograph | None:
+    """The monograph that follows this label: by its set id, else by the label's names."""
+    found = Monograph.objects.filter(label_set_id=label.set_id).order_by("pk").first()
+    if found is not None:
+        return found
+    slug = _slug_from_names(MonographContent(title=label.generic_name))
+    found = Monograph.objects.filter(slug=slug).first()
+    if found is not None:
+        return found
+    name = label.generic_name
+    return (
+        Monograph.objects.filter(models.Q(generic_name__iexact=name) | models.Q(title__iexact=name))
+        .order_by("pk")
+        .first()
+    )
+
+
+def draft_from_label(*, label: labels.Label, filename: str, by: Any = None) -> LabelDraftResult:
+    """A DRAFT revision made from an official drug label; never a publication.
+
+    The monograph that follows the label (same set id, else the same generic name) gets a
+    new draft revision with the label's sections in place of its own (its FAQs, other
+    sections, names and disclaimer kept); otherwise a new monograph is started. The label
+    is added to its references, and the monograph remembers the label version. ``by`` is
+    the staff user of the admin screen, or None for the operator's command.
+    """
+    if by is not None:
+        _require(can_create, by, "start monographs from a drug label")
+    filename = _required_text(filename, "The file name")
+    summary = f"Drafted from the drug label {filename} ({label.describe()})"
+    if len(summary) > MAX_SUMMARY:
+        summary = summary[: MAX_SUMMARY - 1] + "…"
+    limit = int(getattr(settings, "MEDSITE_MAX_SECTION_CHARS", 100_000))
+    with transaction.atomic():
+        existing = _monograph_for_label(label)
+        latest = None
+        if existing is not None:
+            monograph = _lock_monograph(existing.pk)
+            latest = _latest(monograph)
+        base = latest.data if latest is not None else None
+        content = _check_content(labels.label_content(label, base=base, max_section_chars=limit))
+        if existing is None:
+            action = "created"
+            slug = _slug_for(content, None)
+            if Monograph.objects.filter(slug=slug).exists():
+                raise InvalidInput(_slug_taken(slug))
+            monograph = Monograph(slug=slug, sort_title=_sort_title(content.title))
+            _copy_working_fields(monograph, content)
+            _clean(monograph)
+            monograph.save()
+        elif latest is not None and latest.content_hash == content.hash():
+            return LabelDraftResult("unchanged", monograph, None)
+        else:
+            action = "updated"
+        revision = _new_revision(
+            monograph=monograph,
+            content=content,
+            by=by,
+            summary=summary,
+            source=Revision.Source.LABEL,
+            based_on=latest,
+            import_filename=filename[:500],
+        )
+        from_state = latest.status if latest is not None else ""
+        _replace_latest(monograph, latest, revision, by=by)
+        kept = _keep_label_version(label, filename)
+        monograph.label_set_id = label.set_id
+        monograph.label_version = label.version
+        monograph.label_change = {}
+        monograph.save(update_fields=["label_set_id", "label_version", "label_change"])
+        _audit(
+            action=Action.LABEL_DRAFT,
+            actor=by,
+            monograph=monograph,
+            revision=revision,
+            from_state=from_state,
+            to_state=revision.status,
+            message=summary,
+            details={
+                "filename": filename,
+                "set_id": label.set_id,
+                "version": label.version,
+                "effective_date": kept.effective_date.isoformat() if kept.effective_date else None,
+            },
+        )
+    return LabelDraftResult(action, monograph, revision)
+
+
+def record_label_change(*, monograph: Monograph, label: labels.Label, filename: str) -> bool:
+    """Put the monograph on the "source label changed" list when ``label`` is newer than the
+    version it was last checked against; True when it was listed now (the operator's
+    ``check_labels``; no actor). The change names the label sections that differ and the
+    clinically relevant differences (``labels.compare``)."""
+    with transaction.atomic():
+        monograph = _lock_monograph(monograph.pk)
+        if monograph.label_set_id != label.set_id:
+            return False
+        checked = labels.version_key(monograph.label_version)
+        if label.version_key <= checked:
+            return False
+        if monograph.label_change.get("version") == label.version:
+            return False  # already listed for this version
+        newer = _keep_label_version(label, filename)
+        older = LabelVersion.objects.filter(
+            set_id=label.set_id, version=monograph.label_version
+        ).first()
+        change = labels.compare(older.sections if older else {}, newer.sections)
+        monograph.label_change = {
+            "version": label.version,
+            "effective_date": newer.effective_date.isoformat() if newer.effective_date else "",
+            "from_version": monograph.label_version,
+            "filename": filename,
+            "found_at": timezone.now().isoformat(),
+            "sections": change,
+        }
+        monograph.save(update_fields=["label_change"])
+        _audit(
+            action=Action.LABEL_CHANGED,
+            actor=None,
+            monograph=monograph,
+            from_state=f"label v{monograph.label_version}",
+            to_state=f"label v{label.version}",
+            message=f"{filename}: label version {label.version} replaces "
+            f"version {monograph.label_version}",
+            details={"set_id": label.set_id, "sections": [s["field"] for s in change]},
+        )
+    return True
+
+
+def mark_label_checked(*, monograph: Monograph, by: Any, note: str = "") -> Monograph:
+    """Someone has read the newer label's changes: the monograph now follows that version."""
+    _require(can_edit, by, "mark label changes as checked")
+    note = (note or "").strip() if isinstance(note, str) else ""
+    with transaction.atomic():
+        monograph = _lock_monograph(monograph.pk)
+        change = monograph.label_change or {}
+        if not change:
+            raise InvalidTransition(f"{monograph.title} has no label change waiting to be checked.")
+        previous = monograph.label_version
+        monograph.label_version = str(change.get("version", previous))
+        monograph.label_change = {}
+        monograph.save(update_fields=["label_version", "label_change"])
+        _audit(
+            action=Action.LABEL_CHECKED,
+            actor=by,
+            monograph=monograph,
+            from_state=f"label v{previous}",
+            to_state=f"label v{monograph.label_version}",
+            message=note,
+            details={"set_id": monograph.label_set_id, "change": change},
+        )
+    return monograph
+
+
+# --- scheduled publishing -------------------------------------------------------------------
+
+# How far ahead a publication may be scheduled (a typo in the year must not park it).
+MAX_SCHEDULE_DAYS = 2 * 366
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "a date not set"
+    return timezone.localtime(moment).strftime("%d %B %Y at %H:%M %Z")
+
+
+def _schedule_time(value: Any) -> datetime:
+    """A publication time in the future, within ``MAX_SCHEDULE_DAYS``; a naive time is read
+    in the site's time zone."""
+    if not isinstance(value, datetime):
+        raise InvalidInput("The publication time must be a date and a time.")
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, timezone.get_current_timezone())
+    now = timezone.now()
+    if value <= now:
+        raise InvalidInput(
+            f"The publication time {_when(value)} has passed: choose a later time, or "
+            "approve without one to publish now."
+        )
+    if value > now + timedelta(days=MAX_SCHEDULE_DAYS):
+        raise InvalidInput(f"{_when(value)} is more than two years ahead; that looks like a typo.")
+    return value
+
+
+def _schedule(
+    *,
+    monograph: Monograph,
+    revision: Revision,
+    by: Any,
+    publish_at: datetime,
+    comment: str,
+    editorial: bool,
+) -> Revision:
+    """The scheduling half of ``approve`` (the caller holds the row lock and has checked
+    everything an approval checks): the revision waits SCHEDULED, bound to its hash."""
+    revision.status = Status.SCHEDULED
+    revision.publish_at = publish_at
+    revision.save(update_fields=["status", "publish_at"])
+    decision = ReviewDecision(
+        revision=revision,
+        reviewer=by,
+        decision=ReviewDecision.Decision.APPROVED,
+        comment=comment,
+        content_hash=revision.content_hash,
+        is_editorial=editorial,
+        publish_at=publish_at,
+    )
+    _clean(decision)
+    decision.save()
+    _audit(
+        action=Action.SCHEDULE,
+        actor=by,
+        monograph=monograph,
+        revision=revision,
+        from_state=Status.IN_REVIEW,
+        to_state=revision.status,
+        message=comment,
+        details={"publish_at": publish_at.isoformat(), "editorial": editorial},
+    )
+    return revision
+
+
+def _scheduled_revision(revision: Revision, monograph: Monograph) -> Revision:
+    revision = _reread(revision, monograph)
+    if revision.status != Status.SCHEDULED or monograph.latest_revision_id != revision.pk:
+        raise InvalidTransition(
+            f"Revision #{revision.number} is not scheduled for publication "
+            f"(it is {revision.get_status_display().lower()})."
+        )
+    return revision
+
+
+def cancel_schedule(*, revision: Revision, by: Any, reason: str = "") -> Revision:
+    """Call off a scheduled publication: the revision goes back to the review queue."""
+    _require(can_review, by, "cancel scheduled publications")
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    with transaction.atomic():
+        monograph = _lock_monograph(revision.monograph_id)
+        revision = _scheduled_revision(revision, monograph)
+        was = revision.publish_at
+        revision.status = Status.IN_REVIEW
+        revision.publish_at = None
+        revision.save(update_fields=["status", "publish_at"])
+        _audit(
+            action=Action.CANCEL_SCHEDULE,
+            actor=by,
+            monograph=monograph,
+            revision=revision,
+            from_state=Status.SCHEDULED,
+            to_state=revision.status,
+            message=reason,
+            details={"publish_at": was.isoformat() if was else None},
+        )
+    return revision
+
+
+def reschedule(*, revision: Revision, by: Any, publish_at: datetime) -> Revision:
+    """Move a scheduled publication to another time (the approval stays)."""
+    _require(can_review, by, "reschedule publications")
+    publish_at = _schedule_time(publish_at)
+    with transaction.atomic():
+        monograph = _lock_monograph(revision.monograph_id)
+        revision = _scheduled_revision(revision, monograph)
+        if by.pk in chain_author_ids(revision) and not settings.MEDSITE_ALLOW_SELF_APPROVAL:
+            raise WorkflowPermissionDenied(
+                "You cannot reschedule a revision you wrote or edited; another moderator has to."
+            )
+        was = revision.publish_at
+        revision.publish_at = publish_at
+        revision.save(update_fields=["publish_at"])
+        _audit(
+            action=Action.RESCHEDULE,
+            actor=by,
+            monograph=monograph,
+            revision=revision,
+            from_state=Status.SCHEDULED,
+            to_state=Status.SCHEDULED,
+            details={
+                "from": was.isoformat() if was else None,
+                "to": publish_at.isoformat(),
+            },
+        )
+    return revision
+
+
+def publish_due(*, now: datetime | None = None, limit: int = 200) -> list[Revision]:
+    """Publish every scheduled revision whose time has come; what was published.
+
+    Safe when several servers run it at once: each monograph is taken with
+    ``SELECT … FOR UPDATE SKIP LOCKED`` (a monograph another process is publishing, or an
+    editor is saving, is left for the next run), and the revision's state is checked again
+    under the lock, so nothing is published twice. The approval still covers exactly the
+    text approved: the hash is checked again, and a later edit has already replaced the
+    revision (cancelling the schedule).
+    """
+    now = now or timezone.now()
+    due = list(
+        Revision.objects.scheduled()
+        .filter(publish_at__lte=now)
+        .order_by("publish_at", "pk")
+        .values_list("pk", "monograph_id")[:limit]
+    )
+    published: list[Revision] = []
+    for revision_id, monograph_id in due:
+        with transaction.atomic():
+            monograph = (
+                Monograph.objects.select_for_update(skip_locked=True)
+                .filter(pk=monograph_id)
+                .first()
+            )
+            if monograph is None:
+                continue  # another process holds it: the next run takes it
+            revision = Revision.objects.filter(
+                pk=revision_id, status=Status.SCHEDULED, publish_at__lte=now
+            ).first()
+            if revision is None or monograph.latest_revision_id != revision.pk:
+                continue
+            revision.monograph = monograph
+            decision = (
+                revision.decisions.filter(decision=ReviewDecision.Decision.APPROVED)
+                .order_by("-created_at", "-id")
+                .first()
+            )
+            live = monograph.live_revision
+            if (
+                decision is None
+                or decision.content_hash != revision.content_hash
+                or revision.data.hash() != revision.content_hash
+                or (live is not None and live.number >= revision.number)
+            ):
+                logger.error("Scheduled revision %s cannot be published as approved", revision)
+                continue
+            disclaimer = _publish(
+                monograph=monograph,
+                revision=revision,
+                by=decision.reviewer,
+                editorial=decision.is_editorial,
+                reviewed=True,
+                now=timezone.now(),
+            )
+            _audit(
+                action=Action.PUBLISH_SCHEDULED,
+                actor=None,
+                monograph=monograph,
+                revision=revision,
+                from_state=Status.SCHEDULED,
+                to_state=revision.status,
+                disclaimer_version=disclaimer,
+                details={
+                    "publish_at": revision.publish_at.isoformat() if revision.publish_at else None,
+                    "approved_by": decision.reviewer.get_username(),
+                    "disclaimer_version": disclaimer.number,
+                    "replaced_live": live.number if live is not None else None,
+                },
+            )
+            _invalidate_on_commit(monograph)
+            author_ids = chain_author_ids(revision)
+            reviewer, done = decision.reviewer, revision
+            transaction.on_commit(
+                _safely(
+                    "approval mail",
+                    lambda done=done, reviewer=reviewer, author_ids=author_ids: (
+                        notifications.notify_approved(
+                            revision=done, by=reviewer, author_ids=author_ids
+                        )
+                    ),
+                )
+            )
+            published.append(revision)
+    return published
