@@ -558,7 +558,9 @@ def version_key(version: str) -> tuple[int, str]:
 
 
 def _plain(markdown: str) -> str:
-    return " ".join(re.sub(r"\\(.)", r"\1", markdown).replace("|", " ").split())
+    """The Markdown labels.py wrote, without its escapes (line breaks kept: the clinical
+    comparison reads table rows and list items one by one)."""
+    return re.sub(r"\\([\\`*_\[\]<>#])", r"\1", markdown)
 
 
 def compare(before: dict[str, str], after: dict[str, str]) -> list[dict[str, Any]]:
@@ -570,13 +572,19 @@ def compare(before: dict[str, str], after: dict[str, str]) -> list[dict[str, Any
     out: list[dict[str, Any]] = []
     for label_field in USABLE_FIELDS:
         old, new = before.get(label_field, ""), after.get(label_field, "")
-        if _plain(old) == _plain(new):
+        if " ".join(old.split()) == " ".join(new.split()):
             continue
         name = FIELD_NAMES.get(label_field, label_field)
-        items = [
-            {**change.as_dict(), "text": str(change)}
-            for change in compare_texts(_plain(old), _plain(new), section=name, key=label_field)
-        ]
+        items: list[dict[str, Any]] = []
+        seen: dict[str, dict[str, Any]] = {}
+        for change in compare_texts(_plain(old), _plain(new), section=name, key=label_field):
+            text = str(change)
+            if text in seen:  # the same change in several places: once, with a count
+                seen[text]["count"] += 1
+                seen[text]["text"] = f"{text} (in {seen[text]['count']} places)"
+                continue
+            seen[text] = {**change.as_dict(), "text": text, "count": 1}
+            items.append(seen[text])
         if label_field in _WARNING_FIELDS and not old.strip():
             items.insert(
                 0, {"section": name, "kind": "warning", "change": "added", "text": f"{name} added"}

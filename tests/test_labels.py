@@ -203,10 +203,11 @@ def _newer_copy(folder: Path, *, dose_from: str = "20 mg", dose_to: str = "40 mg
     label = data["results"][0]
     label["version"] = str(int(label["version"]) + 1)
     label["effective_time"] = "20250101"
-    label["dosage_and_administration"] = [
-        text.replace(f"Adults {dose_from} once daily", f"Adults {dose_to} once daily", 1)
-        for text in label["dosage_and_administration"]
-    ]
+    # A new maintenance dose, in the text and in the tables alike (as a real new version).
+    for key in ("dosage_and_administration", "dosage_and_administration_table"):
+        label[key] = [
+            text.replace(f"{dose_from} once daily", f"{dose_to} once daily") for text in label[key]
+        ]
     label["contraindications"] = [
         label["contraindications"][0] + " Do not use in patients taking methotrexate."
     ]
