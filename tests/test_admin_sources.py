@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from monographs import labels, workflow
 from monographs.models import AuditEntry, Monograph, Revision
-from tests.conftest import ROOT
+from tests.workflow_helpers import ROOT
 
 from .workflow_helpers import edited, publish_new, sample_content
 

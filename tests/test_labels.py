@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 
 from monographs import labels, workflow
 from monographs.models import AuditEntry, LabelVersion, Monograph, Revision
-from tests.conftest import ROOT
+from tests.workflow_helpers import ROOT
 
 from .workflow_helpers import sample_content
 
