@@ -8,6 +8,15 @@ Variables (all optional in development):
   REDIS_URL             redis://...: shared cache for several app servers (default: local memory)
   MEDSITE_ALLOW_SELF_APPROVAL  "1" lets an author approve their own revision (one-person sites)
   DJANGO_EMAIL_BACKEND  dotted path (default: console backend)
+  DJANGO_SECURE_SSL_REDIRECT  redirect http to https (default on when DEBUG is off; "0" for plain
+                        HTTP on loopback, e.g. benchmarks behind no proxy)
+  DJANGO_SECURE_COOKIES session and CSRF cookies only over https (default on when DEBUG is off)
+  DJANGO_HSTS_SECONDS   Strict-Transport-Security max-age (default 31536000 when DEBUG is off;
+                        "0" turns HSTS off)
+  MEDSITE_REQUIRE_2FA   "1": moderators and superusers must sign in with a TOTP code
+  MEDSITE_STAFF_IDLE_MINUTES  staff sessions end after this many idle minutes (default 30)
+  MEDSITE_UPLOAD_QUOTA_MB     image upload bytes per user (default 200)
+  MEDSITE_UPLOADS_PER_MINUTE  image uploads per user per minute (default 10)
 """
 
 from __future__ import annotations
@@ -63,6 +72,9 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",
     "markdownx",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "monographs",
 ]
 
@@ -73,8 +85,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "medsite.middleware.StaffIdleTimeoutMiddleware",
+    "medsite.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "medsite.middleware.PermissionsPolicyMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during sign-in into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "medsite.urls"
@@ -130,6 +149,13 @@ else:
         }
     }
 
+# django-axes first: it refuses sign-in while an address/user pair is locked out (see
+# "Staff sign-in" below). monographs.auth refuses the published demo passwords when DEBUG is off.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "monographs.auth.MedsiteModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -166,17 +192,74 @@ EMAIL_BACKEND = os.environ.get(
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "medsite <noreply@localhost>")
 SITE_URL = os.environ.get("MEDSITE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# Security headers; the deploy-only ones switch on when DEBUG is off.
+# Security headers; the deploy-only ones switch on when DEBUG is off (each can be switched off
+# by environment, e.g. DJANGO_SECURE_SSL_REDIRECT=0 for gunicorn over plain HTTP on loopback).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
 if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
-    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
-    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# /healthz and /readyz answer load balancers that probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere, public or admin.
+# Every script and stylesheet is a file under STATIC_URL; images come from the site and from
+# MEDIA_URL (editors' uploads); JSON-LD is a data block, which CSP does not execute.
+_MEDIA_ORIGIN = os.environ.get("MEDSITE_MEDIA_ORIGIN", "").strip()
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", *([_MEDIA_ORIGIN] if _MEDIA_ORIGIN else [])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        **(
+            {"report-uri": [os.environ["MEDSITE_CSP_REPORT_URI"]]}
+            if os.environ.get("MEDSITE_CSP_REPORT_URI")
+            else {}
+        ),
+    },
+}
+# The browser features no page here uses are switched off for the site and anything it embeds.
+MEDSITE_PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), "
+    "fullscreen=(self), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "midi=(), payment=(), picture-in-picture=(), publickey-credentials-get=(), "
+    "screen-wake-lock=(), sync-xhr=(), usb=(), xr-spatial-tracking=()"
+)
+
+# --- Staff sign-in (monographs/auth.py, medsite/middleware.py)
+# django-axes: 5 failed sign-ins from one address for one user name lock that pair out for
+# 15 minutes (429); every lockout is written to the audit log with the address.
+AXES_FAILURE_LIMIT = int(os.environ.get("MEDSITE_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("MEDSITE_LOGIN_COOLOFF_MINUTES", "15")) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Two-factor (django-otp TOTP): every staff user may enrol at /admin/two-factor/; with
+# MEDSITE_REQUIRE_2FA=1 moderators and superusers must, before any other admin page.
+MEDSITE_REQUIRE_2FA = env_bool("MEDSITE_REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = os.environ.get("MEDSITE_OTP_ISSUER", "medsite")
+# Staff sessions end after this many idle minutes; the edit form's unsaved-text copy (kept
+# in the browser tab) is offered back after signing in again.
+MEDSITE_STAFF_IDLE_MINUTES = int(os.environ.get("MEDSITE_STAFF_IDLE_MINUTES", "30"))
 
 # --- django-markdownx: preview goes through our sanitizer; uploads are locked down
 # in monographs/markdownx_views.py (staff only, JPEG/PNG/WebP that Pillow opens).
@@ -187,6 +270,9 @@ MARKDOWNX_MEDIA_PATH = "uploads/"
 MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/jpeg", "image/png", "image/webp"]
 MARKDOWNX_SERVER_CALL_LATENCY = 400
+# Per editor: bytes stored in total, and uploads per minute (monographs/uploads.py).
+MEDSITE_UPLOAD_QUOTA_MB = int(os.environ.get("MEDSITE_UPLOAD_QUOTA_MB", "200"))
+MEDSITE_UPLOADS_PER_MINUTE = int(os.environ.get("MEDSITE_UPLOADS_PER_MINUTE", "10"))
 
 # --- medsite
 MEDSITE_ALLOW_SELF_APPROVAL = env_bool("MEDSITE_ALLOW_SELF_APPROVAL", False)

@@ -4,8 +4,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from monographs.api import api
+from monographs.two_factor import two_factor_view
 
 urlpatterns = [
+    # Before the admin's own URLs: the admin would answer this path with its catch-all 404.
+    path("admin/two-factor/", two_factor_view, name="two_factor"),
     path("admin/", admin.site.urls),
     path("markdownx/", include("monographs.markdownx_urls")),
     path("api/v1/", api.urls),

@@ -325,6 +325,7 @@ class AuditEntry(models.Model):
         RESCHEDULE = "reschedule", "Rescheduled a publication"
         CANCEL_SCHEDULE = "cancel_schedule", "Cancelled a scheduled publication"
         PUBLISH_SCHEDULED = "publish_scheduled", "Published as scheduled"
+        SIGNIN_LOCKOUT = "signin_lockout", "Sign-in locked out"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -68,3 +68,54 @@ def test_production_settings_from_the_environment():
             "whitenoise.storage.CompressedManifestStaticFilesStorage",
         )
     )
+
+
+# --- security defaults (issue 9.4) ---------------------------------------------------------
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "k3y-" + "a1B2c3D4e5F6g7H8i9J0" * 3,
+    "DJANGO_ALLOWED_HOSTS": "medsite.example.org",
+}
+SECURITY = (
+    "s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE"
+)
+
+
+def test_https_redirect_hsts_and_secure_cookies_are_on_by_default_in_production():
+    result = settings_in(PRODUCTION, SECURITY)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(True, 31536000, True, True)"
+
+
+def test_plain_http_on_loopback_switches_them_off_by_environment():
+    env = {
+        **PRODUCTION,
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_HSTS_SECONDS": "0",
+        "DJANGO_SECURE_COOKIES": "0",
+    }
+    result = settings_in(env, SECURITY)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(False, 0, False, False)"
+
+
+def test_development_has_no_https_redirect_or_hsts():
+    result = settings_in({}, SECURITY)
+    assert result.stdout.strip() == "(False, 0, False, False)"
+
+
+def test_check_deploy_with_production_settings_reports_nothing(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env.pop("REDIS_URL", None)
+    env.update(PRODUCTION)
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'deploy.sqlite3'}"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout

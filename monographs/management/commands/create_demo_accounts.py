@@ -9,12 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
-DEMO_ACCOUNTS = [
-    # username, password, group, superuser, full name
-    ("editor", "editor-demo-2026", "Editors", False, "Erin Editor"),
-    ("moderator", "moderator-demo-2026", "Moderators", False, "Morgan Moderator"),
-    ("admin", "admin-demo-2026", None, True, "Ada Admin"),
-]
+from monographs.auth import DEMO_ACCOUNTS
 
 
 class Command(BaseCommand):
