@@ -10,8 +10,10 @@ so its widget JavaScript works unchanged, and add:
   redirect to a login page the XHR would render as the preview);
 - the preview goes through monographs.rendering.render_markdown, with a size cap;
 - uploads are decided by the file's bytes: JPEG, PNG or WebP that Pillow opens, verifies and fully
-  decodes, under a byte cap and a pixel cap; they are re-encoded by Pillow (no metadata, no trailing
-  payload) and stored under a name the server chooses;
+  decodes, under a byte cap and a pixel cap; they are re-encoded by Pillow from the pixels alone
+  (no EXIF, XMP, JPEG comment, PNG text chunk or trailing payload; a colour profile is applied
+  by converting to sRGB, not carried along) and stored under a name the server chooses;
+- each editor has a quota of stored bytes and a rate of uploads a minute (monographs/uploads.py);
 - every malformed request gets a 400 with a message, never a 500.
 """
 
@@ -24,7 +26,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.http.multipartparser import MultiPartParserError
@@ -32,8 +33,9 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from . import uploads
 from .rendering import render_markdown
 
 logger = logging.getLogger(__name__)
@@ -136,7 +138,9 @@ class ImageUploadView(_EditorOnlyView):
             return _json_error(str(exc))
         name = _storage_name(extension)
         try:
-            stored_name = default_storage.save(name, ContentFile(image_bytes))
+            stored_name = uploads.store(user=request.user, name=name, data=image_bytes)
+        except uploads.UploadRefused as exc:
+            return JsonResponse({"error": str(exc)}, status=exc.status)
         except OSError:
             logger.exception("markdownx upload could not be stored as %s", name)
             return JsonResponse(
@@ -187,22 +191,45 @@ def clean_image(data: bytes) -> tuple[bytes, str]:
 
 
 def _encode(image: Image.Image, image_format: str) -> bytes:
+    """Re-encode the pixels alone: nothing of the file's metadata is written back.
+
+    Pillow carries some metadata over on save by itself (a JPEG comment in `info["comment"]`
+    is written again: HTML in a JPEG comment survived re-encoding), so the image is rebuilt
+    from its pixels with an empty `info`. A colour profile is applied, converting to sRGB, so
+    colours stay right without keeping the profile (which can hold arbitrary text).
+    """
     _, options = _FORMATS[image_format]
-    save_options = dict(options)
-    # A profile only describes the pixels it came with, so it is kept only when no mode change.
-    icc_profile = image.info.get("icc_profile")
+    transparency = image.info.get("transparency")
+    image = _to_srgb(image, image.info.get("icc_profile"))
     if image_format == "JPEG" and image.mode not in ("RGB", "L"):
-        image, icc_profile = image.convert("RGB"), None
+        image = image.convert("RGB")
     elif image_format == "WEBP" and image.mode not in ("RGB", "RGBA"):
-        has_alpha = "A" in image.mode or "transparency" in image.info
-        image, icc_profile = image.convert("RGBA" if has_alpha else "RGB"), None
-    if icc_profile:
-        save_options["icc_profile"] = icc_profile  # keep colours right; EXIF/GPS is dropped
-    if image_format == "PNG" and "transparency" in image.info:
-        save_options["transparency"] = image.info["transparency"]
+        has_alpha = "A" in image.mode or transparency is not None
+        image = image.convert("RGBA" if has_alpha else "RGB")
+        transparency = None
+    pixels_only = image.copy()
+    pixels_only.info = {}
+    save_options = dict(options)
+    if image_format == "PNG" and transparency is not None:
+        save_options["transparency"] = transparency
     buffer = io.BytesIO()
-    image.save(buffer, format=image_format, **save_options)
+    pixels_only.save(buffer, format=image_format, **save_options)
     return buffer.getvalue()
+
+
+def _to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
+    if not icc_profile or image.mode not in ("RGB", "RGBA", "L", "LA", "CMYK"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        target = ImageCms.createProfile("sRGB")
+        output_mode = "RGBA" if "A" in image.mode else ("L" if image.mode == "L" else "RGB")
+        if output_mode == "L":
+            return image  # a grey profile: converting to sRGB would make it RGB; keep the grey
+        converted = ImageCms.profileToProfile(image, source, target, outputMode=output_mode)
+        return converted if converted is not None else image
+    except (OSError, ValueError, TypeError, ImageCms.PyCMSError):
+        return image  # an unreadable profile is dropped; the pixels are kept as they are
 
 
 def _storage_name(extension: str) -> str:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from .content import MonographContent
 
@@ -411,3 +412,29 @@ class ReviewReminder(models.Model):
 
     def __str__(self) -> str:
         return f"Review reminder to {self.user} on {self.sent_on}"
+
+
+class ImageUpload(models.Model):
+    """One image an editor uploaded through the markdownx widget (monographs/uploads.py).
+
+    Counts towards the uploader's quota and rate; `clean_uploads` removes the file when no
+    revision refers to it after the grace period, and sets `removed_at`.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="image_uploads",
+    )
+    name = models.CharField(max_length=255, unique=True, help_text="Storage name.")
+    size = models.PositiveIntegerField(help_text="Bytes stored.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "created_at"], name="image_upload_user_time")]
+
+    def __str__(self) -> str:
+        return self.name
