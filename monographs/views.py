@@ -190,9 +190,10 @@ def reviewer_role(user: AbstractBaseUser | AnonymousUser | None) -> str:
 
 
 def reviewer_name(user: Any) -> str:
+    """The reviewer's display name; never their login name (none on record: no name shown)."""
     if user is None:
         return ""
-    return user.get_full_name().strip() or user.get_username()
+    return user.get_full_name().strip()
 
 
 def contents_list(content: dict[str, Any]) -> list[dict[str, str]]:

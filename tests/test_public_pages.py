@@ -565,3 +565,33 @@ class TestTheAToZAtScale:
         page = client.get(reverse("monographs:a_to_z")).content.decode()
         assert "Outagol" in page
         assert "Draftonol" not in page and "Brandidraft" not in page
+
+
+def test_a_reviewer_without_a_display_name_is_never_shown_by_login_name(client, editor, moderator):
+    """Issue 9.4: "by jsmith, Moderator". Approval needs a name (arch's rule); a moderator who
+    later clears it (or approved before the rule) must not turn into a login name in public."""
+    jsmith = moderator
+    jsmith.username = "jsmith"
+    jsmith.save()
+    monograph = publish_new(sample_content("Namelessol"), editor=editor, moderator=jsmith)
+    jsmith.first_name = jsmith.last_name = ""
+    jsmith.save()
+    cache.clear()
+
+    urls = [
+        monograph.get_absolute_url(),
+        reverse("monographs:history", args=[monograph.slug]),
+        reverse("monographs:home"),
+        reverse("monographs:a_to_z"),
+        f"/api/v1/monographs/{monograph.slug}/",
+        f"/api/v1/monographs/{monograph.slug}/history/",
+        "/api/v1/monographs/",
+    ]
+    for url in urls:
+        response = client.get(url)
+        if response.status_code == 404 and url.startswith("/api/"):
+            continue  # the API is not there (yet): nothing to check
+        assert response.status_code == 200, url
+        assert "jsmith" not in response.content.decode(), url
+    page = page_text(client.get(monograph.get_absolute_url()).content.decode())
+    assert f"Last reviewed {date.today():%-d %B %Y}" in page
