@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from . import admin_sources, workflow
+from . import admin_sources, clinical, review, workflow
 from .diff import ContentDiff, compare
 from .forms import (
     ApproveForm,
@@ -460,11 +460,11 @@ class MonographAdmin(admin.ModelAdmin):
         _require(can_review(request.user))
         revisions = (
             Revision.objects.in_review()
-            .select_related("monograph", "created_by", "submitted_by")
+            .select_related("monograph__live_revision", "created_by", "submitted_by")
             .order_by("submitted_at", "pk")
         )
         now = timezone.now()
-        rows = [{"revision": r, "age": now - (r.submitted_at or r.created_at)} for r in revisions]
+        rows = [_queue_row(r, now) for r in revisions]
         context = self._context(request, "Review queue", rows=rows)
         return TemplateResponse(request, "admin/monographs/review_queue.html", context)
 
@@ -488,6 +488,7 @@ class MonographAdmin(admin.ModelAdmin):
                             content_hash=approve_form.cleaned_data["content_hash"],
                             comment=approve_form.cleaned_data["comment"],
                             editorial=approve_form.cleaned_data["editorial"],
+                            clinical_checked=approve_form.cleaned_data["clinical_checked"],
                         )
                     except workflow.WorkflowError as error:
                         messages.error(request, f"Not published: {error}")
@@ -530,6 +531,7 @@ class MonographAdmin(admin.ModelAdmin):
         authors = _authors_since_live(revision)
         # Shown up front; the workflow refuses the approval anyway.
         own_work = request.user in authors and not settings.MEDSITE_ALLOW_SELF_APPROVAL
+        changes = clinical.clinical_changes(base.data, revision.data) if base is not None else []
         context = self._context(
             request,
             f"Review “{revision.monograph}” revision #{revision.number}",
@@ -538,6 +540,8 @@ class MonographAdmin(admin.ModelAdmin):
             base=base,
             live=live,
             diff=diff,
+            summary=review.summarise(diff, changes),
+            contributions=contributions(revision),
             authors=authors,
             approve_form=approve_form,
             changes_form=changes_form,
@@ -700,6 +704,29 @@ def _current_review(revision: Revision) -> Revision | None:
     if latest is not None and latest.pk != revision.pk and latest.status == S.IN_REVIEW:
         return latest
     return None
+
+
+def _queue_row(revision: Revision, now: datetime) -> dict[str, Any]:
+    """One line of the review queue: which sections change, how many clinical changes,
+    and every description the revision carries."""
+    live = revision.monograph.live_revision
+    base = live.data if live is not None else None
+    diff = compare(base, revision.data)
+    return {
+        "revision": revision,
+        "age": now - (revision.submitted_at or revision.created_at),
+        "sections": [s.heading for s in diff.changed_sections],
+        "fields": [f.label for f in diff.changed_fields],
+        "clinical": clinical.clinical_changes(base, revision.data) if base else [],
+        "first_publication": base is None,
+        "contributions": contributions(revision),
+    }
+
+
+def contributions(revision: Revision) -> list[Revision]:
+    """The unpublished revisions this one carries, oldest first: each with its author and
+    change summary (a save that replaced a pending revision keeps its description)."""
+    return sorted(workflow.unpublished_chain(revision), key=lambda r: r.number)
 
 
 def _authors_since_live(revision: Revision) -> list[Any]:

@@ -345,6 +345,11 @@ class ApproveForm(forms.Form):
         required=False,
         label="Editorial change (typo fix) — keep the clinical review date",
     )
+    # Shown only when the revision has clinical changes; the workflow refuses an approval
+    # of such a revision without it.
+    clinical_checked = forms.BooleanField(
+        required=False, label="I have checked the clinical changes"
+    )
     comment = forms.CharField(
         required=False,
         max_length=5000,

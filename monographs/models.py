@@ -247,6 +247,11 @@ class ReviewDecision(models.Model):
     is_editorial = models.BooleanField(default=False)
     # An approval for later: when the revision is to be published (null: at once).
     publish_at = models.DateTimeField(null=True, blank=True)
+    # The clinically significant changes against the live revision when the decision was
+    # taken (clinical.ClinicalChange.as_dict() each), and whether the moderator ticked
+    # "I have checked the clinical changes" (an approval of a revision with any must).
+    clinical_changes = models.JSONField(default=list, blank=True)
+    clinical_checked = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -41,7 +41,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import caching, labels, notifications, page, search, structured_data
+from . import caching, clinical, labels, notifications, page, search, structured_data
 from .content import MonographContent
 from .models import (
     AuditEntry,
@@ -92,6 +92,10 @@ class StaleRevision(WorkflowError):
 
 class InvalidInput(WorkflowError):
     """Missing or malformed input (summary, title, slug, reason, date...)."""
+
+
+class ClinicalChangesNotChecked(WorkflowError):
+    """An approval of a revision with clinical changes the moderator did not acknowledge."""
 
 
 @dataclass
@@ -796,6 +800,15 @@ def _check_reviewable(revision: Revision, monograph: Monograph, doing: str) -> N
         raise InvalidTransition(_superseded_message(revision, monograph) + ".")
 
 
+def clinical_changes_of(revision: Revision) -> list[clinical.ClinicalChange]:
+    """The clinically significant changes a revision makes to the live one (none for a
+    first publication, or for the live revision itself)."""
+    live = revision.monograph.live_revision
+    if live is None or live.pk == revision.pk:
+        return []
+    return clinical.clinical_changes(live.data, revision.data)
+
+
 def approve(
     *,
     revision: Revision,
@@ -804,6 +817,7 @@ def approve(
     comment: str = "",
     editorial: bool = False,
     publish_at: datetime | None = None,
+    clinical_checked: bool = False,
 ) -> Revision:
     """Approve the revision the moderator reviewed and publish it.
 
@@ -811,6 +825,9 @@ def approve(
     text. ``editorial`` marks a typo fix that does not count as a clinical review.
     ``publish_at`` (a future time) approves it for later: the revision waits SCHEDULED and
     ``publish_due`` publishes it then; until then the public sees the previous version.
+    ``clinical_checked`` says the moderator checked the clinical changes listed for them
+    (``clinical.clinical_changes`` against the live revision): a revision that has any is
+    refused without it. The changes are recorded with the decision.
     """
     _require(can_review, by, "approve revisions")
     comment = (comment or "").strip() if isinstance(comment, str) else ""
@@ -835,6 +852,14 @@ def approve(
                 "You cannot approve a revision you wrote or edited; "
                 "another moderator has to review it."
             )
+        changes = clinical.clinical_changes(live.data, revision.data) if live is not None else []
+        if changes and clinical_checked is not True:
+            count = len(changes)
+            raise ClinicalChangesNotChecked(
+                f"Revision #{n} makes {count} clinical change{'s' if count != 1 else ''} "
+                f"(first: {changes[0]}). Check {'them' if count != 1 else 'it'} and tick "
+                "“I have checked the clinical changes” to approve it."
+            )
         if publish_at is not None:
             return _schedule(
                 monograph=monograph,
@@ -843,6 +868,8 @@ def approve(
                 publish_at=publish_at,
                 comment=comment,
                 editorial=editorial,
+                clinical_changes=[change.as_dict() for change in changes],
+                clinical_checked=bool(changes),
             )
         now = timezone.now()
         disclaimer = _publish(
@@ -860,6 +887,8 @@ def approve(
             comment=comment,
             content_hash=revision.content_hash,
             is_editorial=editorial,
+            clinical_changes=[change.as_dict() for change in changes],
+            clinical_checked=bool(changes) and clinical_checked is True,
         )
         _clean(decision)
         decision.save()
@@ -877,6 +906,7 @@ def approve(
                 "disclaimer_scope": "monograph" if disclaimer.monograph_id else "site",
                 "editorial": editorial,
                 "replaced_live": live.number if live is not None else None,
+                "clinical_changes": len(changes),
             },
         )
         _invalidate_on_commit(monograph)
@@ -1336,6 +1366,8 @@ def _schedule(
     publish_at: datetime,
     comment: str,
     editorial: bool,
+    clinical_changes: list[dict[str, str]] | None = None,
+    clinical_checked: bool = False,
 ) -> Revision:
     """The scheduling half of ``approve`` (the caller holds the row lock and has checked
     everything an approval checks): the revision waits SCHEDULED, bound to its hash."""
@@ -1350,6 +1382,8 @@ def _schedule(
         content_hash=revision.content_hash,
         is_editorial=editorial,
         publish_at=publish_at,
+        clinical_changes=clinical_changes or [],
+        clinical_checked=clinical_checked,
     )
     _clean(decision)
     decision.save()

@@ -368,7 +368,12 @@ def test_approve_via_post_publishes_exactly_that_revision(client, moderator, in_
     client.force_login(moderator)
     response = client.post(
         review_url(in_review),
-        {"action": "approve", "content_hash": in_review.content_hash, "comment": "Fine"},
+        {
+            "action": "approve",
+            "content_hash": in_review.content_hash,
+            "comment": "Fine",
+            "clinical_checked": "on",
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:monographs_review_queue")
@@ -386,7 +391,12 @@ def test_editorial_approval_keeps_the_clinical_review_date(client, moderator, in
     client.force_login(moderator)
     client.post(
         review_url(in_review),
-        {"action": "approve", "content_hash": in_review.content_hash, "editorial": "on"},
+        {
+            "action": "approve",
+            "content_hash": in_review.content_hash,
+            "editorial": "on",
+            "clinical_checked": "on",
+        },
     )
     monograph = fresh(monograph)
     assert monograph.live_revision_id == in_review.pk
@@ -589,7 +599,8 @@ def test_the_review_screen_does_not_refuse_what_the_workflow_allows(
     assert [a.pk for a in response.context["authors"]] == [editor.pk]
     assert "Four-eyes rule" not in response.content.decode()
     response = client.post(
-        review_url(editors), {"action": "approve", "content_hash": editors.content_hash}
+        review_url(editors),
+        {"action": "approve", "content_hash": editors.content_hash, "clinical_checked": "on"},
     )
     assert response.status_code == 302
     assert Monograph.objects.get(pk=live.pk).live_revision_id == editors.pk
@@ -978,3 +989,145 @@ def test_the_review_screen_shows_invisible_changes(client, live, editor, moderat
     client.force_login(moderator)
     page = client.get(review_url(revision)).content.decode()
     assert '<ins class="ms-invisible" title="spaces or line breaks only">··</ins>' in page
+
+
+# --- the review screen reads like a review (issue 11.1, 11.2) ----------------------------------
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_the_clinical_change_comes_first_then_the_diff_then_the_decision(
+    client, moderator, in_review
+):
+    client.force_login(moderator)
+    html = client.get(review_url(in_review)).content.decode()
+    text = _text(html)
+    clinical = text.index("Dosage : 500 mg to 1 g → 600 mg to 1 g")
+    diff = html.index('class="ms-diff"')
+    approve = html.index('value="Approve and publish"')
+    assert text.index("1 clinical change to check") < clinical
+    assert html.index('id="ms-clinical-title"') < diff < approve
+    assert "1 section changed" in text and "Dosage (changed)" in text
+
+
+def test_the_checkbox_is_offered_exactly_when_there_are_clinical_changes(
+    client, moderator, editor, live
+):
+    client.force_login(moderator)
+    monograph = fresh(live)
+    content = monograph.latest_revision.data
+    # Not clinical: a reworded sentence.
+    usage = content.section("usage").body.replace("mild to moderate", "mild-to-moderate")
+    revision = workflow.save_draft(
+        monograph=monograph,
+        content=edited(content, usage=usage),
+        by=editor,
+        summary="Hyphen",
+        based_on=monograph.latest_revision,
+    ).revision
+    workflow.submit(revision=revision, by=editor)
+    html = client.get(review_url(revision)).content.decode()
+    assert 'name="clinical_checked"' not in html
+    assert "No clinical changes found" in html
+    response = client.post(
+        review_url(revision), {"action": "approve", "content_hash": revision.content_hash}
+    )
+    assert response.status_code == 302
+    assert fresh(live).live_revision_id == revision.pk
+
+
+def test_approving_without_ticking_the_checkbox_is_refused_with_the_reason(
+    client, moderator, in_review
+):
+    client.force_login(moderator)
+    html = client.get(review_url(in_review)).content.decode()
+    assert 'name="clinical_checked"' in html
+    assert "I have checked the clinical changes" in html
+    response = client.post(
+        review_url(in_review), {"action": "approve", "content_hash": in_review.content_hash}
+    )
+    assert response.status_code == 200
+    assert any("I have checked the clinical changes" in m for m in message_texts(response))
+    assert fresh(in_review.monograph).live_revision_id != in_review.pk
+    response = client.post(
+        review_url(in_review),
+        {"action": "approve", "content_hash": in_review.content_hash, "clinical_checked": "on"},
+    )
+    assert response.status_code == 302
+    decision = ReviewDecision.objects.get(revision=in_review)
+    assert decision.clinical_checked
+    assert decision.clinical_changes[0]["before"] == "500 mg to 1 g"
+
+
+def test_the_approve_button_is_disabled_with_the_reason_for_the_author(
+    client, moderator, moderator2, live
+):
+    monograph = fresh(live)
+    content = monograph.latest_revision.data
+    revision = workflow.save_draft(
+        monograph=monograph,
+        content=edited(content, usage="Changed by moderator2."),
+        by=moderator2,
+        summary="Own edit",
+        based_on=monograph.latest_revision,
+    ).revision
+    workflow.submit(revision=revision, by=moderator2)
+    client.force_login(moderator2)
+    html = client.get(review_url(revision)).content.decode()
+    assert re.search(r'value="Approve and publish" disabled aria-describedby="ms-four-eyes"', html)
+    assert 'id="ms-four-eyes"' in html
+    client.force_login(moderator)
+    html = client.get(review_url(revision)).content.decode()
+    assert 'value="Approve and publish">' in html and "ms-four-eyes" not in html
+
+
+def test_the_rendered_column_marks_the_changed_words_and_stays_escaped(
+    client, moderator, in_review
+):
+    client.force_login(moderator)
+    html = client.get(review_url(in_review)).content.decode()
+    rendered = html.split('<div class="ms-rendered">', 1)[1].split("</div>", 1)[0]
+    assert '<del class="ms-mark">500</del>' in rendered
+    assert '<ins class="ms-mark">600</ins>' in rendered
+    assert "<script>" not in html.split('class="ms-diff"', 1)[1]
+
+
+def test_the_queue_says_which_sections_change_and_counts_clinical_changes(
+    client, moderator, in_review
+):
+    client.force_login(moderator)
+    response = client.get(reverse("admin:monographs_review_queue"))
+    (row,) = response.context["rows"]
+    assert row["sections"] == ["Dosage"]
+    assert [str(c) for c in row["clinical"]] == ["Dosage: 500 mg to 1 g → 600 mg to 1 g"]
+    text = _text(response.content.decode())
+    assert "1 clinical change : Dosage: 500 mg to 1 g → 600 mg to 1 g" in text
+
+
+def test_a_revision_that_replaced_another_keeps_every_description(
+    client, moderator, editor, editor2, live
+):
+    monograph = fresh(live)
+    content = monograph.latest_revision.data
+    first = workflow.save_draft(
+        monograph=monograph,
+        content=edited(content, usage="First editor's text."),
+        by=editor,
+        summary="Rewrote the usage",
+        based_on=monograph.latest_revision,
+    ).revision
+    workflow.submit(revision=first, by=editor)
+    second = workflow.save_draft(
+        monograph=fresh(live),
+        content=edited(content, usage="First editor's text.", dosage="Take 20 mg a day."),
+        by=editor2,
+        summary="Simplified the dosage",
+        based_on=first,
+    ).revision
+    assert second.status == S.IN_REVIEW
+    client.force_login(moderator)
+    queue = _text(client.get(reverse("admin:monographs_review_queue")).content.decode())
+    review = _text(client.get(review_url(second)).content.decode())
+    for text in (queue, review):
+        assert "Rewrote the usage" in text and "Simplified the dosage" in text
+        assert "Editor1" in text and "Editor2" in text

@@ -346,7 +346,11 @@ def test_history_lists_publications_newest_first_with_review_kind_and_disclaimer
     ).revision
     workflow.submit(revision=revision, by=editor)
     workflow.approve(
-        revision=revision, by=moderator, content_hash=revision.content_hash, editorial=True
+        revision=revision,
+        by=moderator,
+        content_hash=revision.content_hash,
+        editorial=True,
+        clinical_checked=True,
     )
     html = client.get(reverse("monographs:history", args=[reviewed.slug])).content.decode()
     rows = re.findall(r"<tr>\s*<td.*?</tr>", html, re.S)

@@ -371,7 +371,9 @@ def test_a_new_other_name_is_found_only_once_a_moderator_approves_it(editor, mod
     assert search.search("vivitrol").redirect_to is None
     assert titles(search.search("vivitrol")) == []
 
-    workflow.approve(revision=draft, by=moderator, content_hash=draft.content_hash)
+    workflow.approve(
+        revision=draft, by=moderator, content_hash=draft.content_hash, clinical_checked=True
+    )
     assert search.search("vivitrol").redirect_to == monograph
     assert search.search("VIVITROL").redirect_to == monograph
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from monographs import page, workflow
 from monographs.models import AuditEntry, Monograph, ReviewDecision, Revision
 from monographs.workflow import (
+    ClinicalChangesNotChecked,
     InvalidInput,
     InvalidTransition,
     StaleRevision,
@@ -528,7 +529,10 @@ class TestApprove:
             workflow.approve(revision=submitted, by=moderator, content_hash=submitted.content_hash)
         # Someone outside the chain may; the published revision's author does not count.
         published = workflow.approve(
-            revision=submitted, by=moderator2, content_hash=submitted.content_hash
+            revision=submitted,
+            by=moderator2,
+            content_hash=submitted.content_hash,
+            clinical_checked=True,
         )
         assert _fresh(monograph).live_revision == published
 
@@ -613,6 +617,72 @@ class TestApprove:
         with django_capture_on_commit_callbacks(execute=True):
             workflow.approve(revision=revision, by=moderator, content_hash=revision.content_hash)
         assert _fresh(revision).status == Status.PUBLISHED
+
+
+class TestClinicalChanges:
+    """Issue 11.1: a revision with clinical changes is approved only when the moderator says
+    they checked them; the changes are recorded with the approval."""
+
+    def _dose_change(self, editor, moderator):
+        monograph = publish_new(sample_content(), editor=editor, moderator=moderator)
+        live = _fresh(monograph).live_revision.data
+        dosage = live.section("dosage").body.replace("1 g up to four times", "2 g up to four times")
+        revision = _save(monograph, edited(live, dosage=dosage), editor).revision
+        return workflow.submit(revision=revision, by=editor)
+
+    def test_refused_without_the_acknowledgement_and_nothing_is_published(
+        self, editor, moderator, moderator2
+    ):
+        revision = self._dose_change(editor, moderator)
+        with pytest.raises(ClinicalChangesNotChecked, match=r"Dosage: 1 g → 2 g"):
+            workflow.approve(revision=revision, by=moderator2, content_hash=revision.content_hash)
+        assert _fresh(revision).status == Status.IN_REVIEW
+        assert not ReviewDecision.objects.filter(revision=revision).exists()
+        assert not AuditEntry.objects.filter(revision=revision, action="approve").exists()
+
+    def test_approved_with_it_and_the_changes_are_recorded(self, editor, moderator, moderator2):
+        revision = self._dose_change(editor, moderator)
+        workflow.approve(
+            revision=revision,
+            by=moderator2,
+            content_hash=revision.content_hash,
+            clinical_checked=True,
+        )
+        decision = ReviewDecision.objects.get(revision=revision)
+        assert decision.clinical_checked is True
+        assert [(c["section"], c["before"], c["after"]) for c in decision.clinical_changes] == [
+            ("Dosage", "1 g", "2 g")
+        ]
+        audit = AuditEntry.objects.get(revision=revision, action="approve")
+        assert audit.details["clinical_changes"] == 1
+
+    def test_a_revision_without_clinical_changes_needs_no_acknowledgement(
+        self, editor, moderator, moderator2
+    ):
+        monograph = publish_new(sample_content(), editor=editor, moderator=moderator)
+        live = _fresh(monograph).live_revision.data
+        usage = live.section("usage").body.replace("mild to moderate", "mild-to-moderate")
+        revision = _save(monograph, edited(live, usage=usage), editor).revision
+        revision = workflow.submit(revision=revision, by=editor)
+        workflow.approve(revision=revision, by=moderator2, content_hash=revision.content_hash)
+        decision = ReviewDecision.objects.get(revision=revision)
+        assert decision.clinical_changes == [] and decision.clinical_checked is False
+
+    def test_a_first_publication_has_nothing_to_compare_with(self, editor, moderator):
+        revision = _in_review(editor)
+        assert workflow.clinical_changes_of(revision) == []
+        workflow.approve(revision=revision, by=moderator, content_hash=revision.content_hash)
+        assert _fresh(revision).status == Status.PUBLISHED
+
+    def test_only_a_real_true_counts(self, editor, moderator, moderator2):
+        revision = self._dose_change(editor, moderator)
+        with pytest.raises(ClinicalChangesNotChecked):
+            workflow.approve(
+                revision=revision,
+                by=moderator2,
+                content_hash=revision.content_hash,
+                clinical_checked="yes",  # type: ignore[arg-type]
+            )
 
 
 # --- request changes --------------------------------------------------------------------

@@ -137,7 +137,12 @@ def edit_and_publish(
     if result.revision is None:
         raise ValueError("edit_and_publish() was given content identical to the latest revision")
     revision = workflow.submit(revision=result.revision, by=editor)
-    return workflow.approve(revision=revision, by=moderator, content_hash=revision.content_hash)
+    return workflow.approve(
+        revision=revision,
+        by=moderator,
+        content_hash=revision.content_hash,
+        clinical_checked=True,
+    )
 
 
 # --- content without the workflow ------------------------------------------------------------

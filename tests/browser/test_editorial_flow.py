@@ -88,7 +88,7 @@ def test_editor_edits_moderator_approves_public_sees_it(
     log_in(page, base, "moderator1")
     page.click("text=Review queue")
     page.wait_for_selector("#review-queue")
-    row = page.locator("#review-queue tbody tr", has_text="Naltrexone")
+    row = page.locator("#review-queue > li", has_text="Naltrexone")
     assert "Added a tip about taking it with food" in row.inner_text()
     row.locator("a", has_text="Review").click()
     usage_diff = page.locator('.ms-section[data-section="usage"]')
