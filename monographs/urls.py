@@ -3,7 +3,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import search_views, seo_views, views
+from . import changes_views, search_views, seo_views, views
 from .sitemaps import SITEMAPS
 
 app_name = "monographs"
@@ -13,6 +13,11 @@ urlpatterns = [
     path("medicines/", views.a_to_z, name="a_to_z"),
     path("medicines/<slug:slug>/", views.monograph_detail, name="detail"),
     path("medicines/<slug:slug>/history/", views.monograph_history, name="history"),
+    path(
+        "medicines/<slug:slug>/changes/<int:number>/",
+        changes_views.monograph_changes,
+        name="changes",
+    ),
     path(
         "medicines/<slug:slug>/preview/<int:number>/",
         views.revision_preview,
