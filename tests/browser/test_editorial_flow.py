@@ -99,6 +99,9 @@ def test_editor_edits_moderator_approves_public_sees_it(
     assert page.locator('details.ms-unchanged[data-section="dosage"]').count() == 1
     assert not page.locator('details.ms-unchanged[data-section="dosage"]').get_attribute("open")
     page.screenshot(path=str(screenshot_dir / "admin-review-screen.png"), full_page=True)
+    # "with food" is a clinical change: the moderator acknowledges it (issue 11.1).
+    assert "Usage: (none) → with food" in page.inner_text(".ms-clinical")
+    page.check("#id_approve_clinical_checked")
     page.click("input[value='Approve and publish']")
     page.wait_for_selector(".messagelist")
     assert "Approved and published" in page.inner_text(".messagelist")
@@ -292,6 +295,10 @@ def test_a_second_click_on_approve_while_the_first_is_on_its_way_sends_nothing(
         return real_approve(**kwargs)
 
     monkeypatch.setattr(workflow, "approve", slow_approve)
+    # The button comes after the diff: bring it to the middle of the window first.
+    page.locator("input[value='Approve and publish']").evaluate(
+        "el => el.scrollIntoView({block: 'center'})"
+    )
     box = page.locator("input[value='Approve and publish']").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     # Raw mouse clicks: Playwright's element click would wait for the first navigation.
