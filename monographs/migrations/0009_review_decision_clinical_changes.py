@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monographs', '0006_stored_search_document'),
+        ('monographs', '0008_signin_lockout_audit_action'),
     ]
 
     operations = [
