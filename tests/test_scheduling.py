@@ -35,6 +35,7 @@ def scheduled(editor, moderator, *, hours: int = 2):
         by=moderator,
         content_hash=result.revision.content_hash,
         publish_at=when,
+        clinical_checked=True,
     )
     return Monograph.objects.get(pk=monograph.pk), revision, when
 
@@ -165,6 +166,7 @@ def test_two_servers_running_it_at_once_publish_once(editor, moderator) -> None:
             by=moderator,
             content_hash=result.revision.content_hash,
             publish_at=when,
+            clinical_checked=True,
         )
         due.append(result.revision.pk)
     start = threading.Barrier(2)
