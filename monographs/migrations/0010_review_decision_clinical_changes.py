@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monographs', '0008_signin_lockout_audit_action'),
+        ('monographs', '0009_image_upload'),
     ]
 
     operations = [
