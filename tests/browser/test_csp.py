@@ -8,12 +8,13 @@ and the HTML it inserts are checked too).
 
 Pages (keep this list in step when a page type is added; tell the lead):
   public:  home, A to Z, a letter page (when the A to Z links one), monograph (with an
-           uploaded image and its JSON-LD), history, search, 404, 410 (withdrawn), preview
-           of a draft (staff), sign-in lockout (429)
-  admin:   login, index/dashboard, monograph list, add form, edit form (typing, live preview),
-           review queue, review screen, history, compare, revert, withdraw, review-due date,
-           site disclaimer, audit log, two-factor enrolment, password change, and the
-           sources screens (drug label upload, label changes, scheduled publications)
+           uploaded image and its JSON-LD), history, what changed, search, 404,
+           410 (withdrawn), preview of a draft (staff), sign-in lockout (429)
+  admin:   login, dashboard (editor's and moderator's), monograph list, add form, edit form
+           (typed into: live preview), review queue, review screen, history, compare,
+           revert, withdraw, review-due date, site disclaimer, audit log, two-factor
+           enrolment, password change, and the sources screens (drug label upload, label
+           changes, scheduled publications)
 """
 
 from __future__ import annotations
@@ -180,6 +181,9 @@ def test_public_pages_have_no_csp_violation(live_server, page, site, editor):
     assert page.locator("main img[src^='/media/']").count() == 1
     assert page.evaluate("document.querySelector('main img').naturalWidth") == 40
     watch.visit("history", base + reverse("monographs:history", args=[seed.slug]))
+    changes = url_or_none("monographs:changes", with_image.slug, with_image.live_revision.number)
+    if changes:
+        watch.visit("what changed", base + changes)
     watch.visit("search", base + reverse("monographs:search") + "?q=naltrexone+liver")
     watch.visit("search, nothing found", base + reverse("monographs:search") + "?q=zzzzqqq")
     watch.visit("404", base + "/medicines/no-such-medicine/", status=404)
@@ -197,7 +201,7 @@ def test_public_pages_have_no_csp_violation(live_server, page, site, editor):
         base + reverse("monographs:preview", args=[draft.monograph.slug, draft.number]),
     )
     watch.assert_clean()
-    assert len(watch.visited) >= 10
+    assert len(watch.visited) >= 11
 
 
 def test_sign_in_lockout_page_has_no_csp_violation(live_server, page, editor):
@@ -247,6 +251,7 @@ def test_admin_pages_have_no_csp_violation(live_server, page, site, moderator, e
 
     # --- the moderator
     log_in(watch, base, "moderator1")
+    watch.visit("dashboard (moderator)", f"{base}/admin/")
     watch.visit("review queue", base + reverse("admin:monographs_review_queue"))
     watch.visit(
         "review screen", base + reverse("admin:monographs_revision_review", args=[pending.pk])
