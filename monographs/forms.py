@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
 from markdownx.fields import MarkdownxFormField
+from markdownx.settings import MARKDOWNX_URLS_PATH
 from markdownx.widgets import MarkdownxWidget
 
 from .content import (
@@ -31,13 +33,45 @@ MAX_SECTIONS = 60
 _KEY = re.compile(r"^[a-z0-9_]{1,100}$")
 
 
-def _markdown_field(label: str, *, required: bool = False, rows: int = 10) -> MarkdownxFormField:
+class SectionMarkdownxWidget(MarkdownxWidget):
+    """markdownx's editor whose live preview is the section as the public page shows it.
+
+    The preview URL (markdownx's widget script reads it from ``data-markdownx-urls-path``)
+    names the section (``?section=<key>&heading=<heading>``), so ``markdownx_views`` renders
+    it with ``page.section_body_html``: the serious side-effects callout, FAQ pairs, heading
+    levels and tables of the published page. No script of ours is involved.
+    """
+
+    def __init__(self, *args: Any, section_key: str = "", heading: str = "", **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.section_key = section_key
+        self.heading = heading
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        query = {
+            key: value for key, value in (("section", self.section_key), ("heading", self.heading))
+        }
+        if any(query.values()):
+            context["widget"]["attrs"]["data-markdownx-urls-path"] = (
+                f"{MARKDOWNX_URLS_PATH}?{urlencode(query)}"
+            )
+        return context
+
+
+def _markdown_field(
+    label: str, *, required: bool = False, rows: int = 10, section_key: str = "", heading: str = ""
+) -> MarkdownxFormField:
     return MarkdownxFormField(
         label=label,
         required=required,
         # Keep the text exactly as typed: a re-save of untouched text must be a no-op.
         strip=False,
-        widget=MarkdownxWidget(attrs={"rows": rows, "class": "vLargeTextField"}),
+        widget=SectionMarkdownxWidget(
+            attrs={"rows": rows, "class": "vLargeTextField"},
+            section_key=section_key,
+            heading=heading,
+        ),
     )
 
 
@@ -114,13 +148,23 @@ class MonographEditForm(forms.Form):
             self.fields[f"section-{i}-heading"] = forms.CharField(
                 label="Heading", max_length=200, required=False
             )
-            self.fields[f"section-{i}-body"] = _markdown_field("Text")
+            key, heading = self._section_names(i)
+            self.fields[f"section-{i}-body"] = _markdown_field(
+                "Text", section_key=key, heading=heading
+            )
             self.fields[f"section-{i}-remove"] = forms.BooleanField(
                 label="Remove this section", required=False
             )
         self.fields["new_body"] = _markdown_field("New section text", rows=6)
         # The hidden fields are bound to the form's own layout; keep them out of the way.
         self.order_fields(["title", "slug", "generic_name", "other_names"])
+
+    def _section_names(self, i: int) -> tuple[str, str]:
+        """The key and heading of section ``i`` as the form holds them (for its preview)."""
+        source = self.data if self.is_bound else self.initial
+        key = str(source.get(f"section-{i}-key") or "")
+        heading = str(source.get(f"section-{i}-heading") or "")
+        return (key if _KEY.match(key) else ""), heading[:200]
 
     def _posted_count(self) -> int:
         """How many sections the POST holds, from the section fields themselves.

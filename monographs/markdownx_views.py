@@ -8,7 +8,11 @@ so its widget JavaScript works unchanged, and add:
 
 - staff users with `monographs.change_monograph` only (403 otherwise, anonymous included; never a
   redirect to a login page the XHR would render as the preview);
-- the preview goes through monographs.rendering.render_markdown, with a size cap;
+- the preview is the public page's own rendering of the section (``page.section_body_html``):
+  the edit form's widget names the section in the preview URL (``?section=<key>&heading=``),
+  so the serious side-effects callout, FAQ pairs, heading levels and tables show as they
+  will be published; with no section named, a section's body under the page's heading
+  rules. Always sanitized (``rendering``), with a size cap;
 - uploads are decided by the file's bytes: JPEG, PNG or WebP that Pillow opens, verifies and fully
   decodes, under a byte cap and a pixel cap; they are re-encoded by Pillow from the pixels alone
   (no EXIF, XMP, JPEG comment, PNG text chunk or trailing payload; a colour profile is applied
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -36,7 +41,8 @@ from django.views.decorators.cache import never_cache
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from . import uploads
-from .rendering import render_markdown
+from .content import STANDARD_HEADINGS, Section
+from .page import section_body_html
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +113,21 @@ class MarkdownifyView(_EditorOnlyView):
             return _text_error(
                 f"The text is too long to preview (over {MAX_PREVIEW_BYTES // 1000} kB)."
             )
-        return HttpResponse(render_markdown(content), content_type="text/html; charset=utf-8")
+        return HttpResponse(
+            section_body_html(preview_section(request, content)),
+            content_type="text/html; charset=utf-8",
+        )
+
+
+_SECTION_KEY = re.compile(r"^[a-z0-9_]{1,100}$")
+
+
+def preview_section(request: HttpRequest, body: str) -> Section:
+    """The section a preview request is for (``?section=<key>&heading=<heading>``)."""
+    key = request.GET.get("section", "")
+    key = key if _SECTION_KEY.match(key) else ""
+    heading = request.GET.get("heading", "")[:200] or STANDARD_HEADINGS.get(key, "")
+    return Section(key=key, heading=heading, body=body)
 
 
 class ImageUploadView(_EditorOnlyView):

@@ -72,6 +72,10 @@ class Monograph(models.Model):
         related_name="+",
     )
     next_review_due = models.DateField(null=True, blank=True)
+    # The review block of the public page, denormalised by the workflow when a clinical
+    # review is published (and by rebuild_published), so a page view reads no user or group.
+    last_reviewed_by_name = models.CharField(max_length=300, blank=True, editable=False)
+    last_reviewed_by_role = models.CharField(max_length=100, blank=True, editable=False)
 
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.TextField(blank=True)
@@ -185,11 +189,18 @@ class Revision(models.Model):
     )
     # An editorial publication (typo fix) does not reset the clinical review date.
     is_editorial = models.BooleanField(default=False)
-    # Filled once, when published: sanitized HTML of the sections and of the disclaimer.
+    # The publication's parts, filled when it is published (``page.build_parts``) and
+    # refreshed only by ``workflow.rebuild_published`` after a rendering or template change.
+    # A public page assembles them: no Markdown, HTML parsing or JSON-LD work per view.
+    # Sanitized HTML of the sections, in source order (the article body).
     rendered_html = models.TextField(blank=True, editable=False)
-    # Filled once, when published: the content's part of the page's JSON-LD (plain text
-    # derived from Markdown), so a public page view does no Markdown work for it either.
-    structured_data = models.JSONField(default=dict, blank=True, editable=False)
+    # The disclaimer block (its own <section>), from the disclaimer version it went out with.
+    disclaimer_html = models.TextField(blank=True, editable=False)
+    # "On this page": [{"id": ..., "heading": ...}, ...], the disclaimer last.
+    contents = models.JSONField(default=list, blank=True, editable=False)
+    meta_description = models.CharField(max_length=300, blank=True, editable=False)
+    # The whole JSON-LD, ready for <script type="application/ld+json">.
+    jsonld = models.TextField(blank=True, editable=False)
     disclaimer_version = models.ForeignKey(
         "DisclaimerVersion",
         null=True,
@@ -214,6 +225,8 @@ class Revision(models.Model):
         indexes = [
             models.Index(fields=["status", "submitted_at"]),
             models.Index(fields=["status", "publish_at"], name="revision_status_publish_at"),
+            # A monograph's public history, newest first, one page at a time.
+            models.Index(fields=["monograph", "published_at"], name="revision_history"),
         ]
 
     def __str__(self) -> str:
@@ -222,6 +235,16 @@ class Revision(models.Model):
     @property
     def data(self) -> MonographContent:
         return MonographContent.from_dict(self.content)
+
+    @property
+    def article_html(self) -> str:
+        """The stored article: the body, then the disclaimer block."""
+        return f"{self.rendered_html}\n{self.disclaimer_html}" if self.disclaimer_html else ""
+
+    @property
+    def has_parts(self) -> bool:
+        """Whether the publication's parts are stored (see ``rebuild_published``)."""
+        return bool(self.disclaimer_html and self.jsonld and self.contents)
 
     def get_preview_url(self) -> str:
         return reverse(
@@ -311,6 +334,34 @@ class DisclaimerVersion(models.Model):
         raise AppendOnlyError("Disclaimer versions are never deleted.")
 
 
+class PublicName(models.Model):
+    """One name under which the public A to Z lists a published monograph: its title and
+    each of its other names ("Revia – see Naltrexone").
+
+    Rows exist only while the monograph is public: written only by ``workflow.py`` (on
+    publish, withdraw and restore, and by ``rebuild_published``), so a letter page is one
+    indexed query and the letter counts one aggregate, with no join, whatever the size of
+    the catalogue.
+    """
+
+    monograph = models.ForeignKey(Monograph, on_delete=models.CASCADE, related_name="+")
+    slug = models.SlugField(max_length=200, db_index=False)  # the monograph's (never changes)
+    name = models.CharField(max_length=200)
+    # Accents and case dropped: the sort order and the letter ("Éfavirenz" under E).
+    sort_name = models.CharField(max_length=200)
+    # "a".."z", or "0-9" for anything else.
+    letter = models.CharField(max_length=3)
+    # The monograph's title when ``name`` is one of its other names, else "".
+    see = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["letter", "sort_name", "name"]
+        indexes = [models.Index(fields=["letter", "sort_name"], name="public_name_letter")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class AuditEntry(models.Model):
     class Action(models.TextChoices):
         IMPORT = "import", "Imported"
@@ -332,6 +383,7 @@ class AuditEntry(models.Model):
         CANCEL_SCHEDULE = "cancel_schedule", "Cancelled a scheduled publication"
         PUBLISH_SCHEDULED = "publish_scheduled", "Published as scheduled"
         SIGNIN_LOCKOUT = "signin_lockout", "Sign-in locked out"
+        REBUILD = "rebuild_published", "Rebuilt published pages"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

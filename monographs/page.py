@@ -1,11 +1,13 @@
-"""The public article HTML of one revision.
+"""The public page of one revision, in parts.
 
-``build_article_html(content, disclaimer_text)`` is called once per publication by
-``workflow.approve`` (the result is stored in ``Revision.rendered_html``, so a public page
-does no Markdown work) and at request time by the staff preview. Everything the article
-shows is here: each section in source order, the serious-side-effects warning, the FAQs
-and the disclaimer. The "On this page" list is built by the template from the sections'
-keys and headings, so ids here follow one rule: ``<section id="<key>">``.
+``build_parts(content, disclaimer_text)`` is called once per publication by the workflow
+(``_publish``, and ``rebuild_published`` after a rendering or template change); the parts
+are stored on the revision, so a public page view only assembles them. The staff preview
+(``views.revision_preview``) and the editor's per-section live preview
+(``markdownx_views``) call the same functions, so what an editor sees is what the public
+gets. Everything the article shows is here: each section in source order, the
+serious-side-effects warning, the FAQs, the "On this page" list, the meta description and
+the disclaimer block. Section ids follow one rule: ``<section id="<key>">``.
 
 All Markdown goes through ``rendering`` (sanitized); everything else is escaped here.
 """
@@ -13,6 +15,9 @@ All Markdown goes through ``rendering`` (sanitized); everything else is escaped 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
 
 from django.utils.html import escape
 
@@ -25,13 +30,18 @@ from .rendering import render_inline, render_markdown
 HEADING_OFFSET = 2
 
 DISCLAIMER_ID = "disclaimer"
-# The disclaimer block starts with this exact text (views.split_disclaimer cuts there).
-DISCLAIMER_MARKER = f'<section id="{DISCLAIMER_ID}" class="disclaimer"'
+DISCLAIMER_HEADING = "Disclaimer"
 
-FALLBACK_DISCLAIMER = (
+# The one built-in disclaimer text: the first site-wide version when nobody has written one
+# (``workflow.chosen_disclaimer``), and the last resort of ``build_parts``.
+DEFAULT_DISCLAIMER = (
     "This information is for general education only and is not medical advice. "
-    "Always ask a doctor, pharmacist or nurse before starting, stopping or changing a medicine."
+    "Always ask a doctor, pharmacist or other qualified health professional before you "
+    "start, stop or change any medicine or treatment. It does not cover every use, "
+    "precaution, side effect or interaction; read the leaflet that comes with your "
+    "medicine. In an emergency, call your local emergency number."
 )
+META_DESCRIPTION_MAX = 160
 URGENT_HELP_TITLE = "Serious side effects: get urgent medical help"
 URGENT_HELP_TEXT = (
     "Get urgent medical help if you have any of these: call your doctor or your local "
@@ -68,24 +78,65 @@ _TABLE_BLOCK = re.compile(r"^\s*\|")
 _DISCLAIMER_LABEL = re.compile(r"^\s*\*\*\s*Disclaimer\s*:?\s*\*\*\s*:?\s*", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class PageParts:
+    """What a publication stores (``Revision.rendered_html``, ``disclaimer_html``,
+    ``contents``, ``meta_description``); the JSON-LD is ``structured_data``'s part."""
+
+    body_html: str
+    disclaimer_html: str
+    contents: list[dict[str, str]]
+    meta_description: str
+
+
+def build_parts(content: MonographContent, disclaimer_text: str) -> PageParts:
+    """The parts of the page of ``content`` going out with ``disclaimer_text``."""
+    sections = [(section, section_body_html(section)) for section in content.sections]
+    return PageParts(
+        body_html="\n".join(_wrap_section(section, body) for section, body in sections),
+        disclaimer_html=_disclaimer_html(disclaimer_text),
+        contents=contents_list(content),
+        meta_description=_meta_description(sections),
+    )
+
+
 def build_article_html(content: MonographContent, disclaimer_text: str) -> str:
-    """Sanitized HTML of every section (in source order), the FAQs and the disclaimer."""
-    parts = [_section_html(section) for section in content.sections]
-    parts.append(_disclaimer_html(disclaimer_text))
-    return "\n".join(parts)
+    """The whole article (body, then disclaimer), as ``Revision.article_html`` holds it."""
+    parts = build_parts(content, disclaimer_text)
+    return f"{parts.body_html}\n{parts.disclaimer_html}"
+
+
+def contents_list(content: MonographContent) -> list[dict[str, str]]:
+    """The "On this page" entries: each section (under the heading its page shows), then
+    the disclaimer."""
+    entries = [
+        {"id": section.key, "heading": public_heading(section)}
+        for section in content.sections
+        if section.key
+    ]
+    entries.append({"id": DISCLAIMER_ID, "heading": DISCLAIMER_HEADING})
+    return entries
+
+
+def public_heading(section: Section) -> str:
+    """The heading the page shows for a section (the sources under the one readers expect)."""
+    return references.PUBLIC_HEADING if section.key == references.KEY else section.heading
 
 
 def section_html(section: Section) -> str:
-    """One section as the public page shows it (the API serves it per section too)."""
-    return _section_html(section)
+    """One section as the public page shows it (``<section>``, its ``h2`` and body; the API
+    serves it per section too)."""
+    return _wrap_section(section, section_body_html(section))
 
 
-def _section_html(section: Section) -> str:
-    key = escape(section.key)
-    heading = section.heading
+def section_body_html(section: Section) -> str:
+    """What the public page shows under a section's heading: the serious side-effects
+    callout, the FAQ question/answer list, the sources as citations, headings from h3 down,
+    scrollable tables.
+
+    The editor's live preview of a section is exactly this.
+    """
     if section.key == references.KEY:
-        # The sources as a list of citations, under the heading readers expect.
-        heading = references.PUBLIC_HEADING
         body = references.html(references.parse(section.body)) or _markdown(section.body)
     elif section.key == "side_effects":
         body = _side_effects_html(section.body)
@@ -93,7 +144,12 @@ def _section_html(section: Section) -> str:
         body = _faqs_html(section)
     else:
         body = _markdown(section.body)
-    body = _scrollable_tables(body, heading)
+    return _scrollable_tables(body, public_heading(section))
+
+
+def _wrap_section(section: Section, body: str) -> str:
+    key = escape(section.key)
+    heading = public_heading(section)
     return (
         f'<section id="{key}" class="article-section" aria-labelledby="{key}-heading">\n'
         f'<h2 id="{key}-heading">{escape(heading)}</h2>\n'
@@ -247,11 +303,77 @@ def _non_faq_text(body: str) -> str:
     return "\n".join(line for n, line in enumerate(body.splitlines()) if n not in taken)
 
 
+def disclaimer_body(disclaimer_text: str) -> str:
+    """The text of a disclaimer without the "**Disclaimer:**" label the seed writes (the
+    block has its own heading); "" when nothing else is left."""
+    return _DISCLAIMER_LABEL.sub("", disclaimer_text or "").strip()
+
+
 def _disclaimer_html(disclaimer_text: str) -> str:
-    # The seed writes "**Disclaimer:** text"; the block has its own heading.
-    text = _DISCLAIMER_LABEL.sub("", disclaimer_text or "").strip() or FALLBACK_DISCLAIMER
+    text = disclaimer_body(disclaimer_text) or DEFAULT_DISCLAIMER
     return (
-        f'{DISCLAIMER_MARKER} aria-labelledby="{DISCLAIMER_ID}-heading">\n'
-        f'<h2 id="{DISCLAIMER_ID}-heading">Disclaimer</h2>\n'
+        f'<section id="{DISCLAIMER_ID}" class="disclaimer" '
+        f'aria-labelledby="{DISCLAIMER_ID}-heading">\n'
+        f'<h2 id="{DISCLAIMER_ID}-heading">{DISCLAIMER_HEADING}</h2>\n'
         f"{_markdown(text)}\n</section>"
     )
+
+
+# --- meta description -----------------------------------------------------------------------
+# A sentence ends at . ! or ? followed by space, but not after a common abbreviation
+# ("e.g. 50 mg" must not cut the description short).
+_SENTENCE_END = re.compile(
+    r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bapprox\.)(?<!\bca\.)"
+    r"(?<!\bDr\.)(?<!\bNo\.)(?<!\bincl\.)(?<=[.!?])\s+",
+    re.IGNORECASE,
+)
+
+
+class _FirstParagraph(HTMLParser):
+    """Text of the first non-empty top-level-or-nested ``<p>`` of a section body."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.in_paragraph = False
+        self.done = False
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "p" and not self.done and not self.in_paragraph:
+            self.in_paragraph = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p" and self.in_paragraph:
+            self.in_paragraph = False
+            if "".join(self.parts).strip():
+                self.done = True
+
+    def handle_data(self, data: str) -> None:
+        if self.in_paragraph and not self.done:
+            self.parts.append(data)
+
+
+def meta_description(text: str) -> str:
+    """The first sentence(s) of ``text`` (plain text), at most about 160 characters."""
+    text = " ".join(text.split())
+    description = ""
+    for sentence in _SENTENCE_END.split(text):
+        candidate = f"{description} {sentence}".strip()
+        if description and len(candidate) > META_DESCRIPTION_MAX:
+            break
+        description = candidate
+    if len(description) > META_DESCRIPTION_MAX:
+        description = description[: META_DESCRIPTION_MAX - 1].rsplit(" ", 1)[0] + "…"
+    return description
+
+
+def _meta_description(sections: list[tuple[Section, str]]) -> str:
+    """From the first paragraph of the Usage section (else of the first section), read
+    from the HTML just rendered for the page, once, at publication."""
+    chosen: Any = next((body for section, body in sections if section.key == "usage"), None)
+    if chosen is None:
+        chosen = sections[0][1] if sections else ""
+    parser = _FirstParagraph()
+    parser.feed(chosen)
+    parser.close()
+    return meta_description("".join(parser.parts))

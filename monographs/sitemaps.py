@@ -1,4 +1,7 @@
-"""/sitemap.xml: the home page, the A to Z and every published monograph.
+"""Sitemaps: an index at /sitemap.xml and one sitemap per section at
+/sitemap-<section>.xml (``?p=2``… when a section holds more than ``limit`` URLs, 50,000 by
+the protocol), built with Django's sitemap framework and served through the page cache
+(the site stamp: every publication, withdrawal and restore renders them afresh).
 
 URLs are built from ``settings.SITE_URL`` (the Sites framework isn't installed, and the
 request's Host header is not to be trusted for addresses search engines keep).
@@ -12,9 +15,14 @@ from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.db.models import QuerySet
+from django.contrib.sitemaps.views import SitemapIndexItem
+from django.contrib.sitemaps.views import sitemap as django_sitemap
+from django.db.models import Max, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from .caching import public_page
 from .models import Monograph
 
 
@@ -39,6 +47,8 @@ class StaticPagesSitemap(SiteUrlSitemap):
 
 
 class MonographSitemap(SiteUrlSitemap):
+    """Every published monograph once (a stable order, so pages do not overlap)."""
+
     changefreq = "weekly"
 
     def items(self) -> QuerySet[Monograph]:
@@ -48,6 +58,10 @@ class MonographSitemap(SiteUrlSitemap):
             .only("slug", "last_published_at")
             .order_by("sort_title", "slug")
         )
+
+    def get_latest_lastmod(self) -> datetime | None:
+        # One aggregate, not a pass over every monograph (Sitemap's default).
+        return Monograph.objects.published().aggregate(latest=Max("last_published_at"))["latest"]
 
     def get_urls(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
         # reverse() per monograph was two thirds of the sitemap's time at 10,000 monographs;
@@ -68,4 +82,28 @@ class MonographSitemap(SiteUrlSitemap):
         return monograph.last_published_at
 
 
-SITEMAPS = {"pages": StaticPagesSitemap, "monographs": MonographSitemap}
+SITEMAPS: dict[str, type[Sitemap]] = {"pages": StaticPagesSitemap, "monographs": MonographSitemap}
+
+
+@public_page("site")
+def index(request: HttpRequest) -> HttpResponse:
+    """The sitemap index: each section's sitemap, one entry per page of it."""
+    items = []
+    for name, sitemap_class in SITEMAPS.items():
+        site = sitemap_class()
+        url = settings.SITE_URL + reverse("monographs:sitemap_section", kwargs={"section": name})
+        lastmod = site.get_latest_lastmod()
+        items.append(SitemapIndexItem(url, lastmod))
+        items.extend(
+            SitemapIndexItem(f"{url}?p={number}", lastmod)
+            for number in range(2, site.paginator.num_pages + 1)
+        )
+    return TemplateResponse(
+        request, "sitemap_index.xml", {"sitemaps": items}, content_type="application/xml"
+    )
+
+
+@public_page("site", with_query=True)
+def section(request: HttpRequest, section: str) -> HttpResponse:
+    """One page of one section (``?p=N``); an unknown section or page is a 404."""
+    return django_sitemap(request, sitemaps=SITEMAPS, section=section)

@@ -2,7 +2,9 @@
 
 One ``MedicalWebPage`` whose ``about`` is a ``Drug`` and whose ``hasPart`` is the FAQ page.
 Everything comes from the live revision's content (and the monograph's publication and
-review dates), never from a draft. Property names are schema.org's own:
+review dates), never from a draft. The workflow builds it when it publishes (and
+``rebuild_published`` again) and stores the text in ``Revision.jsonld``: a page view does
+none of this work. Property names are schema.org's own:
 https://schema.org/MedicalWebPage, https://schema.org/Drug, https://schema.org/FAQPage.
 """
 
@@ -146,11 +148,7 @@ def _questions(content: MonographContent) -> list[dict[str, Any]]:
 
 
 def content_data(content: MonographContent) -> dict[str, Any]:
-    """The part of the JSON-LD that comes from a revision's content alone.
-
-    ``workflow`` stores it on the revision when it is published (``Revision.structured_data``),
-    so building a page's JSON-LD does no Markdown work.
-    """
+    """The part of the JSON-LD that comes from a revision's content alone."""
     from .references import citations, section_references
 
     return {
@@ -169,8 +167,7 @@ def monograph_data(monograph: Monograph) -> dict[str, Any]:
     revision = monograph.live_revision
     if revision is None:
         raise ValueError(f"{monograph.slug} has no live revision: nothing public to describe.")
-    # Stored at publication; computed here only for a revision published before it was.
-    stored = revision.structured_data or content_data(revision.data)
+    stored = content_data(revision.data)
     url = canonical_url(monograph)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -222,7 +219,8 @@ def dumps_for_script(data: dict[str, Any]) -> SafeString:
 
 
 def monograph_jsonld(monograph: Monograph, request: HttpRequest | None = None) -> str:
-    """JSON-LD text for ``<script type="application/ld+json">{{ jsonld }}</script>``.
+    """JSON-LD text for ``<script type="application/ld+json">{{ jsonld }}</script>``
+    (built at publication and stored as ``Revision.jsonld``).
 
     ``request`` is accepted for the page's contract; the URL comes from ``SITE_URL`` so a
     forged Host header can't change the canonical address.

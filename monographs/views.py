@@ -1,118 +1,97 @@
-"""Public pages: thin readers of the live revision.
+"""Public pages: thin readers of what the workflow stored.
 
-Every public view finds content through ``Monograph.objects.published()`` and shows the
-live revision's stored ``rendered_html`` (no Markdown work on a published page). Pages are
-the same for every visitor, so ``caching.public_page`` can cache them server-side and send
+Every public view finds content through ``Monograph.objects.published()`` (or the A to Z's
+``PublicName`` rows, which exist only for public monographs) and assembles parts stored at
+publication: a monograph page is one indexed query and does no Markdown, HTML parsing or
+JSON-LD work (``page.build_parts`` and ``Revision``'s part fields). Pages are the same for
+every visitor, so ``caching.public_page`` caches them server-side and sends
 ``Cache-Control: public`` with validators. The staff preview is the one exception: it
-renders a revision at request time and is never cached.
+builds a revision's parts at request time, with the same code, and is never cached.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import string
-import unicodedata
-from dataclasses import dataclass, field
-from functools import lru_cache
-from html.parser import HTMLParser
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import F
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, F
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.cache import never_cache
 
-from . import workflow
+from . import atoz, page, workflow
 from .caching import public_page
-from .content import MonographContent
-from .models import DisclaimerVersion, Monograph, Revision
-from .page import DISCLAIMER_ID, DISCLAIMER_MARKER, build_article_html
+from .models import Monograph, PublicName, Revision
 
 logger = logging.getLogger(__name__)
 
 RECENT_COUNT = 10
-DIGITS_LABEL = "0–9"
-DIGITS_ANCHOR = "digits"
-META_DESCRIPTION_MAX = 160
+HISTORY_PAGE_SIZE = 50
 # Seconds a 404 or 410 may be reused: short, so a new or restored page shows soon.
 ERROR_MAX_AGE = 60
 
+# What a monograph page reads: the monograph's public fields and the live revision's parts
+# (never its content JSON).
+_PAGE_FIELDS = (
+    "slug",
+    "title",
+    "generic_name",
+    "other_names",
+    "live_revision_id",
+    "withdrawn_at",
+    "first_published_at",
+    "last_published_at",
+    "last_reviewed_at",
+    "last_reviewed_by_name",
+    "last_reviewed_by_role",
+    "next_review_due",
+    *(f"live_revision__{name}" for name in workflow.PART_FIELDS),
+)
+
+
+class MissingParts(RuntimeError):
+    """A live revision published before its parts were stored: run rebuild_published."""
+
 
 # --- A to Z ---------------------------------------------------------------------------------
-@dataclass
-class AtoZEntry:
-    name: str
-    slug: str
-    see: str = ""  # the monograph's title when ``name`` is one of its other names
-
-    @property
-    def sort_key(self) -> tuple[str, str]:
-        return (_fold(self.name), self.name)
+def letter_counts() -> dict[str, int]:
+    """Public names per letter code ("a".."z", "0-9"): one aggregate query."""
+    rows = PublicName.objects.values_list("letter").annotate(n=Count("id")).order_by()
+    return dict(rows)
 
 
-@dataclass
-class Letter:
-    label: str
-    anchor: str
-    entries: list[AtoZEntry] = field(default_factory=list)
-
-
-@lru_cache(maxsize=100_000)
-def _fold(text: str) -> str:
-    """Accents and case dropped, for sorting and grouping ("Éfavirenz" sorts under E)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
-
-
-def _letter_of(name: str) -> str:
-    first = _fold(name)[:1].upper()
-    return first if first in string.ascii_uppercase else DIGITS_LABEL
-
-
-def a_to_z_letters() -> list[Letter]:
-    """Every published monograph and each of its other names, grouped by first letter.
-
-    Always the 26 letters (empty ones included, so the navigation can show them unlinked);
-    "0–9" only when some name starts with something else. One query.
-    """
-    letters = {label: Letter(label, f"letter-{label.lower()}") for label in string.ascii_uppercase}
-    # Monograph.title/other_names follow drafts only until the first publication; from then
-    # on only a publication changes them (workflow._replace_latest / _publish), so for a
-    # published monograph they are the live revision's names. Reading them from the live
-    # revision's JSON instead joined and decompressed every revision: 0.52 s against
-    # 0.05 s at 10,000 monographs.
-    rows = Monograph.objects.published().values_list("title", "slug", "other_names")
-    for title, slug, other_names in rows:
-        title = str(title or slug)
-        if not isinstance(other_names, list):
-            other_names = []
-        entries = [AtoZEntry(name=title, slug=slug)]
-        seen = {_fold(title)}
-        for other in other_names or []:
-            other = str(other).strip()
-            if other and _fold(other) not in seen:
-                seen.add(_fold(other))
-                entries.append(AtoZEntry(name=other, slug=slug, see=title))
-        for entry in entries:
-            label = _letter_of(entry.name)
-            if label not in letters:
-                letters[label] = Letter(label, DIGITS_ANCHOR)
-            letters[label].entries.append(entry)
-    for letter in letters.values():
-        letter.entries.sort(key=lambda entry: entry.sort_key)
-    return list(letters.values())
+def letters(counts: dict[str, int]) -> list[dict[str, Any]]:
+    """The A to Z's letters, for the navigation and the index: always the 26 letters (an
+    empty one shown unlinked), "0–9" only when some name starts with something else."""
+    return [
+        {
+            "code": code,
+            "label": atoz.label(code),
+            "anchor": atoz.anchor(code),
+            "count": counts.get(code, 0),
+            "url": reverse("monographs:letter", kwargs={"letter": code}),
+        }
+        for code in atoz.CODES
+        if code != atoz.DIGITS or counts.get(code)
+    ]
 
 
 # --- helpers for the monograph pages -------------------------------------------------------
-def _published_or_gone(slug: str, select: tuple[str, ...] = ()) -> Monograph:
+def _published_or_gone(
+    slug: str, select: tuple[str, ...] = (), fields: tuple[str, ...] = ()
+) -> Monograph:
     """The published monograph, or Gone (withdrawn: 410) / Http404 (unknown, never published)."""
     queryset = Monograph.objects.published().filter(slug=slug)
-    monograph = (queryset.select_related(*select) if select else queryset).first()
+    if select:
+        queryset = queryset.select_related(*select)
+    if fields:
+        queryset = queryset.only(*fields)
+    monograph = queryset.first()
     if monograph is not None:
         return monograph
     withdrawn = (
@@ -159,7 +138,7 @@ def _briefly_cacheable(request: HttpRequest, response: HttpResponse) -> HttpResp
 
 
 def public_names(content: dict[str, Any]) -> dict[str, Any]:
-    """Title and names as the revision has them (Monograph's own fields follow the draft)."""
+    """Title and names as a revision's content has them (the staff preview)."""
     other_names = content.get("other_names") or []
     return {
         "title": content.get("title", ""),
@@ -168,123 +147,15 @@ def public_names(content: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def split_disclaimer(article_html: str) -> tuple[str, str]:
-    """The stored article HTML cut before its disclaimer block, so the page can put the
-    review dates right below the content and the disclaimer after them."""
-    body, marker, disclaimer = article_html.partition(DISCLAIMER_MARKER)
-    return (body, marker + disclaimer) if marker else (article_html, "")
-
-
-def reviewer_role(user: AbstractBaseUser | AnonymousUser | None) -> str:
-    """The role shown next to a reviewer's name on the public page."""
-    if user is None:
-        return ""
-    group_names = {group.name for group in user.groups.all()}
-    if "Moderators" in group_names:
-        return "Moderator"
-    if getattr(user, "is_superuser", False):
-        return "Site administrator"
-    if "Editors" in group_names:
-        return "Editor"
-    return "Reviewer"
-
-
-def reviewer_name(user: Any) -> str:
-    """The reviewer's display name; never their login name (none on record: no name shown)."""
-    if user is None:
-        return ""
-    return user.get_full_name().strip()
-
-
-def contents_list(content: dict[str, Any]) -> list[dict[str, str]]:
-    """The "On this page" entries, read from the revision's JSON (no Markdown work)."""
-    entries = [
-        {"id": section["key"], "heading": section["heading"]}
-        for section in content.get("sections", [])
-        if section.get("key")
-    ]
-    entries.append({"id": DISCLAIMER_ID, "heading": "Disclaimer"})
-    return entries
-
-
-# A sentence ends at . ! or ? followed by space, but not after a common abbreviation
-# ("e.g. 50 mg" must not cut the description short).
-_SENTENCE_END = re.compile(
-    r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bapprox\.)(?<!\bca\.)"
-    r"(?<!\bDr\.)(?<!\bNo\.)(?<!\bincl\.)(?<=[.!?])\s+",
-    re.IGNORECASE,
-)
-
-
-class _FirstParagraph(HTMLParser):
-    """Text of the first <p> inside <section id="usage"> (or of the first section)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.section_depth = 0
-        self.in_wanted = False
-        self.in_paragraph = False
-        self.done = False
-        self.first_section_seen = False
-        self.parts: list[str] = []
-        self.fallback: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.done:
-            return
-        if tag == "section":
-            self.section_depth += 1
-            if self.section_depth == 1:
-                self.in_wanted = dict(attrs).get("id") == "usage" or not self.first_section_seen
-                self.first_section_seen = True
-        elif tag == "p" and self.in_wanted and not self.in_paragraph:
-            self.in_paragraph = True
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "section" and self.section_depth:
-            self.section_depth -= 1
-        elif tag == "p" and self.in_paragraph:
-            self.in_paragraph = False
-            if "".join(self.parts).strip():
-                self.done = True
-
-    def handle_data(self, data: str) -> None:
-        if self.in_paragraph and not self.done:
-            self.parts.append(data)
-
-
-def meta_description(article_html: str) -> str:
-    """The first sentence(s) of the Usage section, plain text, about 160 characters.
-
-    Read from the stored, sanitized article HTML: a published page does no Markdown work.
-    """
-    parser = _FirstParagraph()
-    parser.feed(article_html)
-    parser.close()
-    text = " ".join("".join(parser.parts).split())
-    description = ""
-    for sentence in _SENTENCE_END.split(text):
-        candidate = f"{description} {sentence}".strip()
-        if description and len(candidate) > META_DESCRIPTION_MAX:
-            break
-        description = candidate
-    if len(description) > META_DESCRIPTION_MAX:
-        description = description[: META_DESCRIPTION_MAX - 1].rsplit(" ", 1)[0] + "…"
-    return description
-
-
-def _jsonld(monograph: Monograph, request: HttpRequest) -> str:
-    try:
-        from .structured_data import monograph_jsonld
-    except ImportError:
-        return ""
-    try:
-        return monograph_jsonld(monograph, request)
-    except Exception:
-        # Structured data is an extra for search engines; a bug there must not take the
-        # medicine page down with it.
-        logger.exception("JSON-LD failed for monograph %s", monograph.slug)
-        return ""
+def _monograph_names(monograph: Monograph) -> dict[str, Any]:
+    """The public names: the monograph's own fields, which follow the live revision once
+    it is published (workflow._publish)."""
+    other_names = monograph.other_names if isinstance(monograph.other_names, list) else []
+    return {
+        "title": monograph.title or monograph.slug,
+        "generic_name": monograph.generic_name,
+        "other_names": [str(name) for name in other_names],
+    }
 
 
 def _canonical_url(monograph: Monograph) -> str:
@@ -296,15 +167,7 @@ def _canonical_url(monograph: Monograph) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     rows = (
         Monograph.objects.published()
-        .values_list(
-            # The monograph's own title (its live one, see a_to_z_letters): selecting the
-            # live revision's JSON made PostgreSQL decompress every revision before the
-            # top-10 sort (0.5 s at 10,000 monographs).
-            "slug",
-            "last_reviewed_at",
-            "last_published_at",
-            "title",
-        )
+        .values_list("slug", "last_reviewed_at", "last_published_at", "title")
         # A never-reviewed import sorts after the reviewed ones on every database.
         .order_by(
             F("last_reviewed_at").desc(nulls_last=True),
@@ -324,44 +187,67 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "monographs/home.html",
-        {"letters": a_to_z_letters(), "recent": recent},
+        {"letters": letters(letter_counts()), "recent": recent},
     )
 
 
 @public_page("site")
 def a_to_z(request: HttpRequest) -> HttpResponse:
-    letters = a_to_z_letters()
+    """The letter index: each letter with its number of names, linking to its page."""
+    counts = letter_counts()
     return render(
         request,
         "monographs/a_to_z.html",
-        {"letters": letters, "has_entries": any(letter.entries for letter in letters)},
+        {"letters": letters(counts), "has_entries": any(counts.values())},
+    )
+
+
+@public_page("site")
+def a_to_z_letter(request: HttpRequest, letter: str) -> HttpResponse:
+    """One letter: every public name under it ("Revia – see Naltrexone"), one query."""
+    entries = list(
+        PublicName.objects.filter(letter=letter)
+        .order_by("sort_name", "name")
+        .values("name", "slug", "see")
+    )
+    return render(
+        request,
+        "monographs/a_to_z_letter.html",
+        {
+            "letter": {"code": letter, "label": atoz.label(letter)},
+            "letters": letters(letter_counts()),
+            "entries": entries,
+            "canonical_url": settings.SITE_URL + request.path,
+        },
     )
 
 
 @public_page("monograph")
 def monograph_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public page, assembled from the parts stored at publication: one query."""
     try:
-        monograph = _published_or_gone(slug, select=("live_revision", "last_reviewed_by"))
+        monograph = _published_or_gone(slug, select=("live_revision",), fields=_PAGE_FIELDS)
     except Gone as gone:
         return _gone_response(request, gone.monograph)
     revision = monograph.live_revision
-    reviewer = monograph.last_reviewed_by
-    body, disclaimer = split_disclaimer(revision.rendered_html)
+    if not revision.has_parts:
+        raise MissingParts(
+            f"The live revision of {slug} has no stored page parts: "
+            "run `manage.py rebuild_published --missing`."
+        )
     response = render(
         request,
         "monographs/monograph_detail.html",
         {
             "monograph": monograph,
             "revision": revision,
-            "names": public_names(revision.content),
-            "article_body": body,
-            "article_disclaimer": disclaimer,
-            "contents": contents_list(revision.content),
-            "reviewer_name": reviewer_name(reviewer),
-            "reviewer_role": reviewer_role(reviewer),
-            "meta_description": meta_description(revision.rendered_html),
+            "names": _monograph_names(monograph),
+            "article_body": revision.rendered_html,
+            "article_disclaimer": revision.disclaimer_html,
+            "contents": revision.contents,
+            "meta_description": revision.meta_description,
             "canonical_url": _canonical_url(monograph),
-            "jsonld": _jsonld(monograph, request),
+            "jsonld": revision.jsonld,
         },
     )
     if monograph.last_published_at:
@@ -369,10 +255,23 @@ def monograph_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-@public_page("monograph")
+def _page_number(request: HttpRequest) -> int:
+    """``?page=N`` (1 when absent); anything else is not a page of ours (404)."""
+    raw = request.GET.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+        raise Http404("No such page.")
+    return int(raw)
+
+
+@public_page("monograph", with_query=True)
 def monograph_history(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every publication, newest first, ``HISTORY_PAGE_SIZE`` a page: three queries."""
+    number = _page_number(request)
     try:
-        monograph = _published_or_gone(slug, select=("live_revision",))
+        monograph = _published_or_gone(
+            slug,
+            fields=("slug", "title", "live_revision_id", "withdrawn_at", "last_published_at"),
+        )
     except Gone as gone:
         return _gone_response(request, gone.monograph)
     revisions = (
@@ -385,6 +284,7 @@ def monograph_history(request: HttpRequest, slug: str) -> HttpResponse:
             "change_summary",
             "is_editorial",
             "source",
+            "monograph_id",
             "published_by__first_name",
             "published_by__last_name",
             "published_by__username",
@@ -393,14 +293,21 @@ def monograph_history(request: HttpRequest, slug: str) -> HttpResponse:
         )
         .order_by("-published_at", "-number")
     )
+    paginator = Paginator(revisions, HISTORY_PAGE_SIZE, allow_empty_first_page=True)
+    try:
+        page_obj = paginator.page(number)
+    except (EmptyPage, PageNotAnInteger) as error:
+        raise Http404("No such page of this history.") from error
+    canonical = settings.SITE_URL + request.path + (f"?page={number}" if number > 1 else "")
     response = render(
         request,
         "monographs/monograph_history.html",
         {
             "monograph": monograph,
-            "names": public_names(monograph.live_revision.content),
-            "revisions": revisions,
-            "canonical_url": settings.SITE_URL + request.path,
+            "names": {"title": monograph.title or monograph.slug},
+            "revisions": page_obj.object_list,
+            "page_obj": page_obj,
+            "canonical_url": canonical,
         },
     )
     if monograph.last_published_at:
@@ -408,16 +315,11 @@ def monograph_history(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def _preview_disclaimer(content: MonographContent) -> str:
-    """The disclaimer the revision would go out with if it were published now."""
-    if content.disclaimer.strip():
-        return content.disclaimer
-    current: DisclaimerVersion | None = workflow.current_site_disclaimer()
-    return current.text if current is not None else workflow.DEFAULT_SITE_DISCLAIMER
-
-
 @never_cache
 def revision_preview(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """A revision as the public page would show it if it were published now: the same
+    parts (``page.build_parts``) and the same disclaimer rule (``workflow.chosen_disclaimer``)
+    as a publication."""
     user = request.user
     # 404, not 403: a draft's existence is not the public's business.
     if not user.is_authenticated or not (workflow.can_edit(user) or workflow.can_review(user)):
@@ -430,7 +332,8 @@ def revision_preview(request: HttpRequest, slug: str, number: int) -> HttpRespon
     if revision is None:
         raise Http404("No such revision.")
     content = revision.data
-    body, disclaimer = split_disclaimer(build_article_html(content, _preview_disclaimer(content)))
+    disclaimer_text, _version = workflow.chosen_disclaimer(content)
+    parts = page.build_parts(content, disclaimer_text)
     return render(
         request,
         "monographs/revision_preview.html",
@@ -438,9 +341,9 @@ def revision_preview(request: HttpRequest, slug: str, number: int) -> HttpRespon
             "monograph": revision.monograph,
             "revision": revision,
             "names": public_names(revision.content),
-            "article_body": body,
-            "article_disclaimer": disclaimer,
-            "contents": contents_list(revision.content),
+            "article_body": parts.body_html,
+            "article_disclaimer": parts.disclaimer_html,
+            "contents": parts.contents,
         },
     )
 

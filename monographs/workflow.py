@@ -41,13 +41,14 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import caching, clinical, labels, notifications, page, search, structured_data
+from . import atoz, caching, clinical, labels, notifications, page, search, structured_data
 from .content import MonographContent
 from .models import (
     AuditEntry,
     DisclaimerVersion,
     LabelVersion,
     Monograph,
+    PublicName,
     ReviewDecision,
     Revision,
 )
@@ -59,13 +60,10 @@ Action = AuditEntry.Action
 
 # Used for the first site-wide disclaimer when a monograph without its own is published
 # before anyone has written one in the admin: no public page goes out without a disclaimer.
-DEFAULT_SITE_DISCLAIMER = (
-    "This information is for general education only and is not medical advice. "
-    "Always ask a doctor, pharmacist or other qualified health professional before you "
-    "start, stop or change any medicine or treatment. It does not cover every use, "
-    "precaution, side effect or interaction; read the leaflet that comes with your "
-    "medicine. In an emergency, call your local emergency number."
-)
+# The one built-in text (``page`` holds it, below the workflow).
+DEFAULT_SITE_DISCLAIMER = page.DEFAULT_DISCLAIMER
+# Live revisions rebuilt per transaction by ``rebuild_published``.
+REBUILD_BATCH = 500
 
 # Revisions an approval or a new save can replace: not yet decided for the public.
 PENDING = (Status.DRAFT, Status.IN_REVIEW, Status.CHANGES_REQUESTED, Status.SCHEDULED)
@@ -412,6 +410,22 @@ def current_site_disclaimer() -> DisclaimerVersion | None:
     return DisclaimerVersion.objects.filter(monograph__isnull=True).order_by("-number").first()
 
 
+def chosen_disclaimer(content: MonographContent) -> tuple[str, DisclaimerVersion | None]:
+    """The one rule for the disclaimer a revision goes out with, for a publication and for
+    the staff preview alike: the monograph's own disclaimer when its content has one
+    (``(text, None)``), else the site-wide version in force (``(its text, version)``), else
+    the built-in default (``(DEFAULT_SITE_DISCLAIMER, None)``; a publication records it as
+    the first site-wide version).
+    """
+    own = (content.disclaimer or "").strip()
+    if page.disclaimer_body(own):
+        return own, None
+    current = current_site_disclaimer()
+    if current is not None:
+        return current.text, current
+    return DEFAULT_SITE_DISCLAIMER, None
+
+
 def _site_disclaimer_for_publishing() -> DisclaimerVersion:
     current = current_site_disclaimer()
     if current is not None:
@@ -434,12 +448,15 @@ def _site_disclaimer_for_publishing() -> DisclaimerVersion:
 
 
 def _disclaimer_for(monograph: Monograph, content: MonographContent, by: Any) -> DisclaimerVersion:
-    """The monograph's own disclaimer when its content has one, else the site default.
+    """The ``DisclaimerVersion`` that ``chosen_disclaimer`` picks, recorded: the monograph's
+    own text as a version of that monograph (reused while unchanged), else the site's.
 
     The monograph row is locked by the caller, so its version numbers cannot race.
     """
-    text = (content.disclaimer or "").strip()
-    if not text:
+    text, site_version = chosen_disclaimer(content)
+    if site_version is not None:
+        return site_version
+    if not page.disclaimer_body(content.disclaimer or ""):  # the built-in default
         return _site_disclaimer_for_publishing()
     latest = monograph.disclaimer_versions.order_by("-number").first()
     if latest is not None and latest.text == text:
@@ -527,19 +544,6 @@ def _publish(
     revision.published_by = by
     revision.is_editorial = editorial
     revision.disclaimer_version = disclaimer
-    revision.rendered_html = page.build_article_html(content, disclaimer.text)
-    revision.structured_data = structured_data.content_data(content)
-    revision.save(
-        update_fields=[
-            "status",
-            "published_at",
-            "published_by",
-            "is_editorial",
-            "disclaimer_version",
-            "rendered_html",
-            "structured_data",
-        ]
-    )
 
     today = timezone.localdate(now)
     interval = timedelta(days=settings.MEDSITE_REVIEW_INTERVAL_DAYS)
@@ -552,11 +556,144 @@ def _publish(
     if reviewed and not editorial:
         monograph.last_reviewed_at = today
         monograph.last_reviewed_by = by
+        monograph.last_reviewed_by_name, monograph.last_reviewed_by_role = public_reviewer(by)
         monograph.next_review_due = today + interval
     elif monograph.next_review_due is None:
         monograph.next_review_due = today + interval
+    # The parts last: the JSON-LD carries the dates and reviewer just set.
+    _build_parts(monograph, revision, content, disclaimer.text)
+    revision.save(
+        update_fields=[
+            "status",
+            "published_at",
+            "published_by",
+            "is_editorial",
+            "disclaimer_version",
+            *PART_FIELDS,
+        ]
+    )
     monograph.save()
+    _write_public_names([monograph])
     return disclaimer
+
+
+# --- the publication's stored parts ------------------------------------------------------
+
+PART_FIELDS = ("rendered_html", "disclaimer_html", "contents", "meta_description", "jsonld")
+
+
+def public_reviewer(user: Any) -> tuple[str, str]:
+    """(name, role) shown in a public page's review block for the moderator who reviewed.
+
+    The display name only, never a login name (none on record: no name is shown).
+    """
+    if user is None:
+        return "", ""
+    name = user.get_full_name().strip()
+    group_names = {group.name for group in user.groups.all()}
+    if "Moderators" in group_names:
+        role = "Moderator"
+    elif getattr(user, "is_superuser", False):
+        role = "Site administrator"
+    elif "Editors" in group_names:
+        role = "Editor"
+    else:
+        role = "Reviewer"
+    return name, role
+
+
+def _build_parts(
+    monograph: Monograph, revision: Revision, content: MonographContent, disclaimer_text: str
+) -> None:
+    """Set the revision's stored parts (``PART_FIELDS``); the caller saves."""
+    parts = page.build_parts(content, disclaimer_text)
+    revision.rendered_html = parts.body_html
+    revision.disclaimer_html = parts.disclaimer_html
+    revision.contents = parts.contents
+    revision.meta_description = parts.meta_description
+    revision.jsonld = str(structured_data.monograph_jsonld(monograph))
+
+
+def _write_public_names(monographs: list[Monograph]) -> None:
+    """The A to Z rows of these monographs: their public names while they are public."""
+    PublicName.objects.filter(monograph__in=[m.pk for m in monographs]).delete()
+    PublicName.objects.bulk_create(
+        PublicName(
+            monograph_id=monograph.pk,
+            slug=monograph.slug,
+            name=name,
+            sort_name=sort_name,
+            letter=letter,
+            see=see,
+        )
+        for monograph in monographs
+        if monograph.is_published
+        for name, sort_name, letter, see in atoz.names(
+            monograph.title or monograph.slug, list(monograph.other_names or [])
+        )
+    )
+
+
+@dataclass
+class RebuildResult:
+    rebuilt: int
+    audit_entry: AuditEntry | None
+
+
+def rebuild_published(
+    *, missing_only: bool = False, batch_size: int = REBUILD_BATCH, progress: Any = None
+) -> RebuildResult:
+    """Rebuild the stored parts of every live revision (after a rendering or template
+    change), and the A to Z rows, from the content and the disclaimer version each went
+    out with. No new revision, no change to what was approved; one audit entry. Runs in
+    batches of ``batch_size`` monographs (one transaction each, rows locked), then makes
+    every public page render afresh. ``missing_only``: only revisions without stored
+    parts (rows published before parts were stored), cheap when there are none.
+    ``progress(done)`` is called after each batch.
+    """
+    published = Monograph.objects.filter(live_revision__isnull=False)
+    if missing_only:
+        published = published.filter(
+            models.Q(live_revision__disclaimer_html="") | models.Q(live_revision__jsonld="")
+        )
+    ids = list(published.order_by("pk").values_list("pk", flat=True))
+    done = 0
+    for start in range(0, len(ids), batch_size):
+        with transaction.atomic():
+            batch = list(
+                Monograph.objects.select_for_update(of=("self",))
+                .filter(pk__in=ids[start : start + batch_size], live_revision__isnull=False)
+                .select_related("live_revision__disclaimer_version", "last_reviewed_by")
+                .prefetch_related("last_reviewed_by__groups")
+                .order_by("pk")
+            )
+            revisions = []
+            for monograph in batch:
+                revision = monograph.live_revision
+                version = revision.disclaimer_version
+                # The disclaimer it went out with; one recorded by no publication (rows
+                # from before versions) gets what a publication would choose now.
+                text = version.text if version else chosen_disclaimer(revision.data)[0]
+                name, role = public_reviewer(monograph.last_reviewed_by)
+                monograph.last_reviewed_by_name, monograph.last_reviewed_by_role = name, role
+                _build_parts(monograph, revision, revision.data, text)
+                revisions.append(revision)
+            Revision.objects.bulk_update(revisions, PART_FIELDS)
+            Monograph.objects.bulk_update(batch, ["last_reviewed_by_name", "last_reviewed_by_role"])
+            _write_public_names(batch)
+        done += len(batch)
+        if progress is not None:
+            progress(done)
+    entry = None
+    if done or not missing_only:
+        entry = _audit(
+            action=Action.REBUILD,
+            actor=None,
+            message=f"Rebuilt the stored pages of {done} published monograph(s).",
+            details={"rebuilt": done, "missing_only": missing_only, "batch_size": batch_size},
+        )
+        transaction.on_commit(_safely("cache invalidation", caching.invalidate_all))
+    return RebuildResult(done, entry)
 
 
 # --- editing ----------------------------------------------------------------------------
@@ -600,6 +737,8 @@ def _slug_from_names(content: MonographContent) -> str:
     re-import of the same file finds the same monograph."""
     for name in (content.title, content.generic_name, *content.other_names):
         slug = slugify(name)[:200].strip("-")
+        if len(slug) == 1 or slug in atoz.CODES:
+            return f"{slug}-medicine"  # "/medicines/x/" is the A to Z's page for X
         if slug:
             return slug
     digest = hashlib.sha256(content.title.strip().encode("utf-8")).hexdigest()[:10]
@@ -611,6 +750,12 @@ def _slug_for(content: MonographContent, slug: str | None) -> str:
     if slug != slugify(slug):
         raise InvalidInput(
             f'"{slug}" is not a valid web address: use lower-case letters, numbers and hyphens.'
+        )
+    # /medicines/<letter>/ and /medicines/0-9/ are the A to Z's letter pages.
+    if len(slug) < 2 or slug in atoz.CODES:
+        raise InvalidInput(
+            f'"{slug}" is not a valid web address: it is the address of an A to Z letter page; '
+            "use at least two characters."
         )
     return slug
 
@@ -979,6 +1124,7 @@ def withdraw(*, monograph: Monograph, by: Any, reason: str) -> Monograph:
         monograph.withdrawn_at = timezone.now()
         monograph.withdrawn_reason = reason
         monograph.save(update_fields=["withdrawn_at", "withdrawn_reason"])
+        _write_public_names([monograph])
         _audit(
             action=Action.WITHDRAW,
             actor=by,
@@ -1005,6 +1151,7 @@ def restore(*, monograph: Monograph, by: Any, reason: str) -> Monograph:
         monograph.withdrawn_at = None
         monograph.withdrawn_reason = ""
         monograph.save(update_fields=["withdrawn_at", "withdrawn_reason"])
+        _write_public_names([monograph])
         _audit(
             action=Action.RESTORE,
             actor=by,

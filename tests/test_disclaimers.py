@@ -71,7 +71,7 @@ class TestDisclaimerPerPublication:
         monograph = publish_new(sample_content(disclaimer=""), editor=editor, moderator=moderator)
         live = monograph.live_revision
         assert live.disclaimer_version == site
-        assert "Site text." in live.rendered_html
+        assert "Site text." in live.article_html
 
     def test_the_first_publication_creates_a_built_in_site_default_if_none_exists(
         self, editor, moderator
@@ -80,7 +80,7 @@ class TestDisclaimerPerPublication:
         version = monograph.live_revision.disclaimer_version
         assert (version.monograph, version.number, version.created_by) == (None, 1, None)
         assert version.text == workflow.DEFAULT_SITE_DISCLAIMER
-        assert "not medical advice" in monograph.live_revision.rendered_html
+        assert "not medical advice" in monograph.live_revision.article_html
 
     def test_changing_the_site_default_later_leaves_earlier_publications_unchanged(
         self, editor, moderator, moderator2
@@ -92,8 +92,8 @@ class TestDisclaimerPerPublication:
 
         first.refresh_from_db()
         assert first.disclaimer_version == old
-        assert "Old site text." in first.rendered_html
-        assert "New site text." not in first.rendered_html
+        assert "Old site text." in first.article_html
+        assert "New site text." not in first.article_html
 
         second = edit_and_publish(
             monograph,
@@ -102,7 +102,7 @@ class TestDisclaimerPerPublication:
             moderator=moderator2,
         )
         assert second.disclaimer_version == new
-        assert "New site text." in second.rendered_html
+        assert "New site text." in second.article_html
         # The history can say which disclaimer each publication carried.
         assert [
             (r.number, r.disclaimer_version.text)
@@ -118,8 +118,8 @@ class TestDisclaimerPerPublication:
         )
         first = monograph.live_revision.disclaimer_version
         assert (first.monograph, first.number, first.text) == (monograph, 1, "Own text v1.")
-        assert "Own text v1." in monograph.live_revision.rendered_html
-        assert "Site text." not in monograph.live_revision.rendered_html
+        assert "Own text v1." in monograph.live_revision.article_html
+        assert "Site text." not in monograph.live_revision.article_html
 
         # A later publication with the same text reuses the version...
         same = edit_and_publish(

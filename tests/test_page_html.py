@@ -10,7 +10,7 @@ import pytest
 from monographs import structured_data
 from monographs.content import section_key
 from monographs.page import (
-    FALLBACK_DISCLAIMER,
+    DEFAULT_DISCLAIMER,
     URGENT_HELP_TITLE,
     build_article_html,
     serious_side_effects_span,
@@ -220,7 +220,7 @@ def test_the_disclaimer_is_rendered_without_repeating_its_label():
 
 def test_an_empty_disclaimer_still_shows_a_disclaimer():
     html = build_article_html(content_with(("usage", "Usage", "x")), "   ")
-    assert FALLBACK_DISCLAIMER in html
+    assert DEFAULT_DISCLAIMER in html
     assert 'id="disclaimer"' in html
 
 

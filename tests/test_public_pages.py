@@ -205,7 +205,7 @@ def test_published_page_takes_few_queries_and_no_markdown_work(
     for name in ("render_markdown", "render_inline", "markdown_to_text"):
         monkeypatch.setattr(f"monographs.rendering.{name}", no_markdown)
     monkeypatch.setattr("monographs.page.render_markdown", no_markdown)
-    monkeypatch.setattr("monographs.views.build_article_html", no_markdown)
+    monkeypatch.setattr("monographs.page.build_parts", no_markdown)
     monkeypatch.setattr("monographs.structured_data.markdown_to_text", no_markdown)
 
     with django_assert_max_num_queries(3):
@@ -219,6 +219,8 @@ def test_published_page_takes_few_queries_and_no_markdown_work(
         assert client.get(reverse("monographs:history", args=[reviewed.slug])).status_code == 200
     with django_assert_max_num_queries(3):
         assert client.get(reverse("monographs:a_to_z")).status_code == 200
+    with django_assert_max_num_queries(3):
+        assert client.get(reverse("monographs:letter", args=["t"])).status_code == 200
     with django_assert_max_num_queries(3):
         assert client.get(reverse("monographs:home")).status_code == 200
 
@@ -282,29 +284,48 @@ def test_drafts_never_reach_page_a_to_z_or_history(client, reviewed, editor):
 
 
 # --- home and A to Z -----------------------------------------------------------------------
-def test_a_to_z_lists_monographs_and_other_names_grouped_by_letter(client, reviewed, seed):
-    response = client.get(reverse("monographs:a_to_z"))
-    html = response.content.decode()
-    text = page_text(html)
+def letter_page(client, code: str) -> str:
+    response = client.get(reverse("monographs:letter", args=[code]))
+    assert response.status_code == 200
+    return response.content.decode()
 
+
+def test_a_to_z_lists_monographs_and_other_names_grouped_by_letter(client, reviewed, seed):
+    html = client.get(reverse("monographs:a_to_z")).content.decode()
+    text = page_text(html)
     assert "A to Z" in text and "A-Z" not in text
-    assert '<a href="/medicines/testamol/">Testamol</a>' in html
-    assert 'Calpolo – see <a href="/medicines/testamol/">Testamol</a>' in html
-    assert 'Panadolo – see <a href="/medicines/testamol/">Testamol</a>' in html
-    group_c = re.search(r'<section class="az-group" id="letter-c".*?</section>', html, re.S)[0]
-    assert "Calpolo" in group_c and "Panadolo" not in group_c
-    assert '<section class="az-group" id="letter-n"' in html
-    assert '<section class="az-group" id="letter-b"' not in html
+
+    # Each letter's names are on its own page.
+    t, c, p, n = (letter_page(client, code) for code in "tcpn")
+    assert '<a href="/medicines/testamol/">Testamol</a>' in t
+    assert 'Calpolo – see <a href="/medicines/testamol/">Testamol</a>' in c
+    assert 'Panadolo – see <a href="/medicines/testamol/">Testamol</a>' in p
+    assert "Calpolo" in page_text(c) and "Panadolo" not in page_text(c)
+    assert '<a href="/medicines/naltrexone/">Naltrexone</a>' in n
+    assert "Testamol" not in page_text(letter_page(client, "b"))
+
+
+def test_the_a_to_z_index_counts_names_per_letter_and_keeps_old_anchors(client, reviewed, seed):
+    html = client.get(reverse("monographs:a_to_z")).content.decode()
+    items = dict(re.findall(r'<li id="(letter-[a-z]|digits)">(.*?)</li>', html, re.S))
+
+    # Old links to /medicines/#letter-n land on the link to N's page.
+    assert len(items) == 26 and "digits" not in items
+    assert 'href="/medicines/n/"' in items["letter-n"] and "1 name<" in items["letter-n"]
+    assert 'href="/medicines/t/"' in items["letter-t"]
+    # Calpolo and nothing else under C; B has none and is not a link.
+    assert "1 name<" in items["letter-c"]
+    assert "href" not in items["letter-b"] and "no medicines" in items["letter-b"]
 
 
 def test_letters_without_entries_are_shown_but_not_linked(client, reviewed):
-    html = client.get(reverse("monographs:a_to_z")).content.decode()
+    html = letter_page(client, "t")
     nav = re.search(r'<nav class="letter-nav".*?</nav>', html, re.S)[0]
     letters = re.findall(r"<li>(.*?)</li>", nav, re.S)
 
     assert len(letters) == 26
-    assert '<a href="#letter-t">T</a>' in nav
-    assert '<a href="#letter-c">C</a>' in nav
+    assert '<a href="/medicines/t/" aria-current="page">T</a>' in nav
+    assert '<a href="/medicines/c/">C</a>' in nav
     b = next(item for item in letters if re.search(r">B<", item))
     assert 'aria-disabled="true"' in b and "href" not in b
     assert "0–9" not in nav
@@ -314,8 +335,9 @@ def test_names_starting_with_a_digit_get_a_0_to_9_group(client, editor, moderato
     publish_new(sample_content("5-Fluorouracil"), editor=editor, moderator=moderator)
     html = client.get(reverse("monographs:a_to_z")).content.decode()
 
-    assert ">0–9</a>" in html
-    assert '<section class="az-group" id="digits"' in html
+    assert ">0–9</a>" in html or ">0–9</span>" in html
+    assert '<li id="digits"><a href="/medicines/0-9/">' in html
+    assert '<a href="/medicines/5-fluorouracil/">5-Fluorouracil</a>' in letter_page(client, "0-9")
 
 
 def test_home_has_search_letters_and_recently_reviewed_first(client, seed, reviewed):
@@ -325,7 +347,8 @@ def test_home_has_search_letters_and_recently_reviewed_first(client, seed, revie
     assert re.search(r'<form class="search-form" role="search"[^>]*action="/search/"', html)
     assert 'id="home-search-q" type="search" name="q"' in html
     assert '<label for="home-search-q">' in html
-    assert '<nav class="letter-nav"' in html and 'href="/medicines/#letter-n"' in html
+    # Home's letters lead to the letter pages; home lists no catalogue.
+    assert '<nav class="letter-nav"' in html and 'href="/medicines/n/"' in html
     assert 'href="/medicines/">See the full A to Z of medicines</a>' in html
     # The reviewed monograph comes before the import that was never reviewed here.
     assert recent.index("Testamol") < recent.index("Naltrexone")
@@ -453,7 +476,8 @@ def test_page_carries_the_structured_data_in_its_head(client, reviewed):
 
 @pytest.mark.parametrize("abbreviation", ["e.g.", "i.e.", "etc.", "approx."])
 def test_meta_description_does_not_stop_at_an_abbreviation(abbreviation):
-    from monographs.views import META_DESCRIPTION_MAX, meta_description
+    from monographs.content import MonographContent, Section
+    from monographs.page import META_DESCRIPTION_MAX, build_parts
 
     # One sentence longer than a description: it is cut at a word, not at the abbreviation.
     first = (
@@ -461,8 +485,10 @@ def test_meta_description_does_not_stop_at_an_abbreviation(abbreviation):
         "in atrial fibrillation, and in people who have had a deep vein thrombosis or a "
         "pulmonary embolism before."
     )
-    html = f'<section id="usage"><h2>Usage</h2><p>{first} It thins the blood.</p></section>'
-    description = meta_description(html)
+    content = MonographContent(
+        title="Warfarin", sections=[Section("usage", "Usage", f"{first} It thins the blood.")]
+    )
+    description = build_parts(content, "").meta_description
     assert description.startswith(f"Warfarin prevents blood clots, {abbreviation} after a heart")
     assert description.endswith("…") and len(description) <= META_DESCRIPTION_MAX
 
@@ -566,7 +592,7 @@ class TestTheAToZAtScale:
             based_on=monograph.latest_revision,
         )
         cache.clear()
-        page = client.get(reverse("monographs:a_to_z")).content.decode()
+        page = client.get(reverse("monographs:letter", args=["o"])).content.decode()
         assert "Outagol" in page
         assert "Draftonol" not in page and "Brandidraft" not in page
 

@@ -413,7 +413,7 @@ class TestApprove:
         assert published.published_by == moderator
         assert published.published_at is not None
         assert not published.is_editorial
-        assert published.rendered_html == page.build_article_html(
+        assert published.article_html == page.build_article_html(
             revision.data, published.disclaimer_version.text
         )
         assert "Testamol is used to treat" in published.rendered_html

@@ -101,7 +101,7 @@ def test_two_moderators_approving_the_same_revision_publish_it_once(
 ):
     monograph = publish_new(sample_content(), editor=editor, moderator=moderator)
     revision = _in_review_edit(monograph, editor, "Second")
-    slowed(monkeypatch, workflow.page, "build_article_html")
+    slowed(monkeypatch, workflow.page, "build_parts")
 
     def approve(by: Any) -> Callable[[], Any]:
         return lambda: workflow.approve(
