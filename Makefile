@@ -19,8 +19,11 @@ install: $(VENV)/.installed
 migrate: install
 	$(PY) manage.py migrate --noinput
 
+## Import the seed content; fill the stored page parts of anything published before they
+## were stored (a database from an older version; one query when there is nothing to do).
 content: migrate
 	$(PY) manage.py import_monographs content/
+	$(PY) manage.py rebuild_published --missing
 
 demo-accounts: migrate
 	$(PY) manage.py create_demo_accounts
@@ -70,6 +73,7 @@ collectstatic: install
 serve: install
 	DJANGO_DEBUG=0 $(PY) manage.py collectstatic --noinput
 	DJANGO_DEBUG=0 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=0 $(PY) manage.py rebuild_published --missing
 	DJANGO_DEBUG=0 $(VENV)/bin/gunicorn medsite.wsgi --bind $(HOST):$(PORT) --workers 3 --access-logfile -
 
 clean:

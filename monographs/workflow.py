@@ -573,7 +573,7 @@ def _publish(
         ]
     )
     monograph.save()
-    _write_public_names([monograph])
+    write_public_names([monograph])
     return disclaimer
 
 
@@ -614,7 +614,7 @@ def _build_parts(
     revision.jsonld = str(structured_data.monograph_jsonld(monograph))
 
 
-def _write_public_names(monographs: list[Monograph]) -> None:
+def write_public_names(monographs: list[Monograph]) -> None:
     """The A to Z rows of these monographs: their public names while they are public."""
     PublicName.objects.filter(monograph__in=[m.pk for m in monographs]).delete()
     PublicName.objects.bulk_create(
@@ -680,7 +680,7 @@ def rebuild_published(
                 revisions.append(revision)
             Revision.objects.bulk_update(revisions, PART_FIELDS)
             Monograph.objects.bulk_update(batch, ["last_reviewed_by_name", "last_reviewed_by_role"])
-            _write_public_names(batch)
+            write_public_names(batch)
         done += len(batch)
         if progress is not None:
             progress(done)
@@ -1124,7 +1124,7 @@ def withdraw(*, monograph: Monograph, by: Any, reason: str) -> Monograph:
         monograph.withdrawn_at = timezone.now()
         monograph.withdrawn_reason = reason
         monograph.save(update_fields=["withdrawn_at", "withdrawn_reason"])
-        _write_public_names([monograph])
+        write_public_names([monograph])
         _audit(
             action=Action.WITHDRAW,
             actor=by,
@@ -1151,7 +1151,7 @@ def restore(*, monograph: Monograph, by: Any, reason: str) -> Monograph:
         monograph.withdrawn_at = None
         monograph.withdrawn_reason = ""
         monograph.save(update_fields=["withdrawn_at", "withdrawn_reason"])
-        _write_public_names([monograph])
+        write_public_names([monograph])
         _audit(
             action=Action.RESTORE,
             actor=by,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -453,3 +454,123 @@ def test_storage_failure_is_a_json_error_not_a_traceback(editor_client, media_ro
 def test_preview_body_over_djangos_request_cap_is_400(editor_client):
     response = editor_client.post(PREVIEW_URL, {"content": "a" * 3_000_000}, **XHR)
     assert response.status_code == 400
+
+
+# --- the preview is the page ---------------------------------------------------------------------
+
+SERIOUS = (
+    "Common side effects include nausea and headache.\n\n"
+    "Seek urgent medical help if you have:\n\n"
+    "- chest pain\n- swelling of the face\n\n"
+    "Tell your pharmacist if the common ones bother you."
+)
+VARIANTS = [
+    ("side_effects", "Side Effects", SERIOUS),
+    ("side_effects", "Side Effects", "Mild nausea only; not serious."),
+    (
+        "faqs",
+        "FAQs",
+        "Some answers.\n\n* **Q: Can I drive?** A: Not until you know how it affects you.\n"
+        "* **Q: With food?** A: Yes, **with** food.\n",
+    ),
+    (
+        "dosage",
+        "Dosage",
+        "# Adults\n\n| Age | Dose |\n|---|---|\n| Adult | 1 g |\n\n## Children\n\nAsk.",
+    ),
+    ("how_it_works", "How it works", "It *blocks* receptors.\n\n```\ncode\n\n  block\n```"),
+    ("storage", "Storage & travel", "Keep it cool.\n\n| Place | OK |\n|---|---|\n| Fridge | yes |"),
+]
+
+
+def _published_section(revision, key: str, heading: str, preview: str) -> str:
+    from django.utils.html import escape
+
+    wrapped = (
+        f'<section id="{key}" class="article-section" aria-labelledby="{key}-heading">\n'
+        f'<h2 id="{key}-heading">{escape(heading)}</h2>\n{preview}\n</section>'
+    )
+    assert wrapped in revision.rendered_html, (key, preview)
+    return wrapped
+
+
+def _preview(client: Client, key: str, heading: str, body: str) -> str:
+    query = urlencode({"section": key, "heading": heading})
+    response = client.post(f"{PREVIEW_URL}?{query}", {"content": body}, **XHR)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_section_preview_is_the_published_section_for_the_seed(editor_client, editor):
+    from monographs import workflow
+    from monographs.sourcefile import parse
+    from tests.conftest import SEED_PATH
+
+    content = parse(SEED_PATH.read_text(encoding="utf-8"))
+    result = workflow.import_source(content=content, filename="naltrexone.md")
+    revision = result.monograph.live_revision
+    assert len(content.sections) >= 5
+    for section in content.sections:
+        preview = _preview(editor_client, section.key, section.heading, section.body)
+        _published_section(revision, section.key, section.heading, preview)
+    side_effects = content.section("side_effects")
+    preview = _preview(editor_client, "side_effects", side_effects.heading, side_effects.body)
+    assert 'class="callout callout--warning"' in preview
+
+
+@pytest.mark.parametrize(("key", "heading", "body"), VARIANTS)
+def test_the_section_preview_is_the_published_section_for_variants(
+    editor_client, editor, moderator, key, heading, body
+):
+    from monographs.content import Section
+    from tests.workflow_helpers import publish_new, sample_content
+
+    content = sample_content("Variantol")
+    if content.section(key) is not None:
+        content.section(key).body = body
+        content.section(key).heading = heading
+    else:
+        content.sections.append(Section(key=key, heading=heading, body=body))
+    revision = publish_new(content, editor=editor, moderator=moderator).live_revision
+
+    preview = _preview(editor_client, key, heading, body)
+    _published_section(revision, key, heading, preview)
+    if body is SERIOUS:
+        assert "Serious side effects: get urgent medical help" in preview
+        assert "chest pain" in preview.split('class="callout callout--warning"')[1]
+    if key == "faqs":
+        assert '<dl class="faq-list">' in preview and "<dt>Can I drive?</dt>" in preview
+    if key == "dosage":
+        assert "<h3>Adults</h3>" in preview and "<h4>Children</h4>" in preview
+        assert 'class="table-scroll"' in preview
+
+
+def test_the_edit_form_names_each_section_in_its_preview_address():
+    from monographs.content import Section
+    from monographs.forms import MonographEditForm
+
+    form = MonographEditForm(
+        sections=[Section("side_effects", "Side Effects", "x"), Section("faqs", "FAQs", "")]
+    )
+    html = str(form["section-0-body"]) + str(form["section-1-body"])
+    assert (
+        'data-markdownx-urls-path="/markdownx/markdownify/?section=side_effects&amp;heading=Side+Effects"'
+        in html
+    )
+    assert (
+        'data-markdownx-urls-path="/markdownx/markdownify/?section=faqs&amp;heading=FAQs"' in html
+    )
+    # Bound forms (shown again with errors) keep naming the section they hold.
+    bound = MonographEditForm(
+        data={"section-0-key": "usage", "section-0-heading": "Usage", "section-0-body": "x"}
+    )
+    assert "?section=usage&amp;heading=Usage" in str(bound["section-0-body"])
+
+
+def test_a_preview_without_a_section_still_follows_the_pages_heading_levels(editor_client):
+    html = editor_client.post(PREVIEW_URL, {"content": "# Title\n\ntext"}, **XHR).content.decode()
+    assert "<h3>Title</h3>" in html
+    odd = editor_client.post(
+        PREVIEW_URL + "?section=../etc", {"content": "Seek urgent help now."}, **XHR
+    ).content.decode()
+    assert "callout" not in odd

@@ -625,3 +625,38 @@ def test_a_reviewer_without_a_display_name_is_never_shown_by_login_name(client, 
         assert "jsmith" not in response.content.decode(), url
     page = page_text(client.get(monograph.get_absolute_url()).content.decode())
     assert f"Last reviewed {date.today():%-d %B %Y}" in page
+
+
+# --- a long history is paginated ------------------------------------------------------------
+def test_a_history_of_3650_publications_is_paginated_with_constant_queries(
+    client, reviewed, django_assert_num_queries
+):
+    from monographs.views import HISTORY_PAGE_SIZE
+    from tests.workflow_helpers import add_publications
+
+    add_publications(reviewed, 3649)  # ten years of daily publications
+    url = reverse("monographs:history", args=[reviewed.slug])
+    assert HISTORY_PAGE_SIZE == 50
+    pages = 73
+    for number in (1, 2, pages):
+        cache.clear()
+        with django_assert_num_queries(3):
+            response = client.get(url if number == 1 else f"{url}?page={number}")
+        html = response.content.decode()
+        assert response.status_code == 200
+        rows = re.findall(r'<td data-label="Published">', html)
+        assert len(rows) == (HISTORY_PAGE_SIZE if number < pages else 3650 - (pages - 1) * 50)
+        assert f"Page {number} of {pages}" in html
+    first = client.get(url).content.decode()
+    # Newest first: the live publication heads page 1.
+    assert first.index("First version") < first.index("Change 3648")
+    assert f'href="{url}?page=2" rel="next"' in first and 'rel="prev"' not in first
+    second = client.get(f"{url}?page=2").content.decode()
+    assert f'href="{url}" rel="prev"' in second
+    for bad in (f"{url}?page={pages + 1}", f"{url}?page=0", f"{url}?page=x"):
+        assert client.get(bad).status_code == 404, bad
+
+
+def test_a_short_history_has_no_page_links(client, reviewed):
+    html = client.get(reverse("monographs:history", args=[reviewed.slug])).content.decode()
+    assert 'class="pagination"' not in html

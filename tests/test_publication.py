@@ -23,7 +23,13 @@ from django.utils import timezone
 from monographs import page, sitemaps, workflow
 from monographs.content import Section
 from monographs.models import AuditEntry, DisclaimerVersion, Monograph, PublicName, Revision
-from tests.workflow_helpers import edit_and_publish, edited, publish_new, sample_content
+from tests.workflow_helpers import (
+    add_publications,
+    edit_and_publish,
+    edited,
+    publish_new,
+    sample_content,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -296,27 +302,6 @@ def _count_queries(client, urls: dict[str, str]) -> dict[str, int]:
     return counts
 
 
-def _add_history(monograph: Monograph, count: int) -> None:
-    """``count`` earlier publications of ``monograph`` (rows as the workflow leaves them)."""
-    live = monograph.live_revision
-    start = Revision.objects.filter(monograph=monograph).count()
-    now = timezone.now()
-    Revision.objects.bulk_create(
-        Revision(
-            monograph=monograph,
-            number=start + n + 1,
-            status=Revision.Status.SUPERSEDED,
-            source=Revision.Source.EDIT,
-            content=live.content,
-            content_hash=live.content_hash,
-            change_summary=f"Change {n}",
-            published_at=now - timedelta(days=count - n),
-            disclaimer_version=live.disclaimer_version,
-        )
-        for n in range(count)
-    )
-
-
 def test_a_miss_of_every_public_page_takes_the_same_few_queries_at_any_size(
     client, testamol, editor, moderator, monkeypatch
 ):
@@ -329,7 +314,7 @@ def test_a_miss_of_every_public_page_takes_the_same_few_queries_at_any_size(
     )
     for name in ("Tabol", "Tecol", "Tidol"):
         publish_new(sample_content(name), editor=editor, moderator=moderator)
-    _add_history(testamol, 60)  # two pages of history
+    add_publications(testamol, 60)  # two pages of history
     small = _count_queries(client, _public_urls(testamol))
 
     for n in range(12):
@@ -338,8 +323,8 @@ def test_a_miss_of_every_public_page_takes_the_same_few_queries_at_any_size(
             editor=editor,
             moderator=moderator,
         )
-        _add_history(monograph, 5)
-    _add_history(testamol, 300)
+        add_publications(monograph, 5)
+    add_publications(testamol, 300)
     large = _count_queries(client, _public_urls(testamol))
 
     assert large == small

@@ -16,11 +16,13 @@ from tests.workflow_helpers import (
     NALTREXONE,
     RANITIDINE_WITHDRAWN,
     ZOLPIDEM_DRAFT,
+    content_for,
     make_monograph,
 )
 
 SITE = "https://medicines.example.org"
 NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+MANY = [content_for(f"Medol {n}", usage=f"Medol {n} is used in tests.") for n in range(5)]
 
 
 @pytest.fixture(autouse=True)
@@ -178,3 +180,55 @@ def test_sitemap_reverses_the_route_once_not_per_monograph(client, db, monkeypat
     assert len(urls) == 3
     # One reverse() for 3 monographs (or 10,000): it was a third of a second at 10,000.
     assert calls.count("monographs:detail") == 1
+
+
+def test_a_sitemap_index_pages_each_section_past_its_limit(client, db, monkeypatch):
+    from monographs import sitemaps
+
+    # 50,000 URLs a sitemap is the protocol's limit; a small one shows the paging.
+    monkeypatch.setattr(sitemaps.MonographSitemap, "limit", 2)
+    published = [make_monograph(c, slug=f"med-{n}") for n, c in enumerate(MANY)]
+    make_monograph(ZOLPIDEM_DRAFT, published=False)
+    make_monograph(RANITIDINE_WITHDRAWN, withdrawn=True)
+
+    pages = sitemap_pages(client)
+    assert pages == [
+        "/sitemap-pages.xml",
+        "/sitemap-monographs.xml",
+        "/sitemap-monographs.xml?p=2",
+        "/sitemap-monographs.xml?p=3",
+    ]
+    entries = sitemap_entries(client)  # fails on a URL listed twice
+    monograph_urls = {url for url in entries if url.startswith(f"{SITE}/medicines/med-")}
+    assert monograph_urls == {f"{SITE}{m.get_absolute_url()}" for m in published}
+    assert client.get("/sitemap-monographs.xml?p=4").status_code == 404
+    assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
+def test_the_sitemap_index_gives_each_section_its_latest_lastmod(client, db):
+    old = make_monograph(IBUPROFEN)
+    old.last_published_at = timezone.now() - timedelta(days=40)
+    old.save()
+    newest = make_monograph(METFORMIN)
+    response = client.get(reverse("monographs:sitemap"))
+    root = ET.fromstring(response.content)  # noqa: S314 - our own output
+    lastmods = {
+        item.find("sm:loc", NS).text: item.find("sm:lastmod", NS)
+        for item in root.findall("sm:sitemap", NS)
+    }
+    assert lastmods[f"{SITE}/sitemap-monographs.xml"].text.startswith(
+        newest.last_published_at.date().isoformat()
+    )
+
+
+def test_the_sitemaps_are_served_from_the_page_cache_until_a_publication(
+    client, editor, moderator, committing, django_assert_num_queries
+):
+    from tests.workflow_helpers import publish_new, sample_content
+
+    committing(publish_new, sample_content("Testamol"), editor=editor, moderator=moderator)
+    sitemap_entries(client)
+    with django_assert_num_queries(0):
+        sitemap_entries(client)
+    committing(publish_new, sample_content("Newamol"), editor=editor, moderator=moderator)
+    assert f"{SITE}/medicines/newamol/" in sitemap_entries(client)

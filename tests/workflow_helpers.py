@@ -492,3 +492,28 @@ def moderator_text_reverted_to_by_editor(live: Monograph, editor: Any, moderator
     )
     revert = workflow.revert_to(revision=own, by=editor, summary="Back to the moderator's")
     return workflow.submit(revision=revert, by=editor)
+
+
+def add_publications(monograph: Monograph, count: int) -> None:
+    """``count`` earlier publications of ``monograph``, written in bulk as the workflow
+    leaves them (superseded, with a publication date and a disclaimer version): a long
+    public history without thousands of approvals."""
+    from datetime import timedelta
+
+    live = monograph.live_revision
+    start = Revision.objects.filter(monograph=monograph).count()
+    now = timezone.now()
+    Revision.objects.bulk_create(
+        Revision(
+            monograph=monograph,
+            number=start + n + 1,
+            status=Revision.Status.SUPERSEDED,
+            source=Revision.Source.EDIT,
+            content=live.content,
+            content_hash=live.content_hash,
+            change_summary=f"Change {n}",
+            published_at=now - timedelta(days=count - n),
+            disclaimer_version=live.disclaimer_version,
+        )
+        for n in range(count)
+    )

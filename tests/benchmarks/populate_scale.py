@@ -161,8 +161,13 @@ def main() -> None:
                         content_hash=f"{monograph.slug}:{revisions_each}",
                         change_summary="Reviewed",
                         published_at=monograph.last_published_at,
+                        # The template's stored page parts: the same bytes a real
+                        # publication stores, without rendering each one.
                         rendered_html=template.rendered_html,
-                        structured_data=template.structured_data,
+                        disclaimer_html=template.disclaimer_html,
+                        contents=template.contents,
+                        meta_description=template.meta_description,
+                        jsonld=template.jsonld,
                         disclaimer_version_id=template.disclaimer_version_id,
                     )
                 )
@@ -171,6 +176,8 @@ def main() -> None:
             for monograph in monographs:
                 monograph.live_revision = monograph.latest_revision = live[monograph.id]
             Monograph.objects.bulk_update(monographs, ["live_revision", "latest_revision"])
+            # The A to Z's rows, as a publication writes them.
+            workflow.write_public_names(monographs)
         made += count
         print(f"  {made} monographs ({time.perf_counter() - start:.0f} s)", flush=True)
     # search.index_fields is the real indexer; make sure the bulk rows look like its output.
