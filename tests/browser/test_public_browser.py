@@ -33,11 +33,15 @@ def site(seed_text, editor, moderator) -> dict[str, str]:
     return {
         "home": reverse("monographs:home"),
         "a_to_z": reverse("monographs:a_to_z"),
+        "letter": reverse("monographs:letter", args=["r"]),
         "search": reverse("monographs:search") + "?q=naltrexone+liver",
         "monograph": seed.get_absolute_url(),
         "history": reverse("monographs:history", args=[seed.slug]),
         "not_found": "/medicines/no-such-medicine/",
     }
+
+
+PAGES = ["home", "a_to_z", "letter", "search", "monograph", "history", "not_found"]
 
 
 def axe_violations(page) -> str:
@@ -47,7 +51,7 @@ def axe_violations(page) -> str:
     return results.generate_report() if results.violations_count else ""
 
 
-@pytest.mark.parametrize("name", ["home", "a_to_z", "search", "monograph", "history", "not_found"])
+@pytest.mark.parametrize("name", PAGES)
 def test_axe_finds_no_violations(live_server, page, site, name, screenshot_dir):
     response = page.goto(live_server.url + site[name])
     assert response is not None
@@ -62,7 +66,7 @@ def test_axe_finds_no_violations(live_server, page, site, name, screenshot_dir):
 
 
 @pytest.mark.parametrize("width", [320, 1280])
-@pytest.mark.parametrize("name", ["home", "a_to_z", "search", "monograph", "history", "not_found"])
+@pytest.mark.parametrize("name", PAGES)
 def test_screenshots_and_no_horizontal_scroll(live_server, page, site, name, width, screenshot_dir):
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(live_server.url + site[name])
