@@ -360,7 +360,10 @@ def test_the_staff_preview_shows_what_publication_stores(client, testamol, edito
     preview = client.get(result.revision.get_preview_url()).content.decode()
     workflow.submit(revision=result.revision, by=editor)
     published = workflow.approve(
-        revision=result.revision, by=moderator, content_hash=result.revision.content_hash
+        revision=result.revision,
+        by=moderator,
+        content_hash=result.revision.content_hash,
+        clinical_checked=True,
     )
     assert published.rendered_html in preview
     assert published.disclaimer_html in preview
