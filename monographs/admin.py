@@ -465,7 +465,13 @@ class MonographAdmin(admin.ModelAdmin):
         )
         now = timezone.now()
         rows = [_queue_row(r, now) for r in revisions]
-        context = self._context(request, "Review queue", rows=rows)
+        context = self._context(
+            request,
+            "Review queue",
+            rows=rows,
+            scheduled_count=Revision.objects.scheduled().count(),
+            label_change_count=Monograph.objects.exclude(label_change={}).count(),
+        )
         return TemplateResponse(request, "admin/monographs/review_queue.html", context)
 
     def review_view(self, request: HttpRequest, revision_id: int) -> HttpResponse:
@@ -474,7 +480,15 @@ class MonographAdmin(admin.ModelAdmin):
             Revision.objects.select_related("monograph", "created_by", "submitted_by"),
             pk=revision_id,
         )
-        approve_form = ApproveForm(initial={"content_hash": revision.content_hash})
+        approve_form = ApproveForm(
+            initial={
+                "content_hash": revision.content_hash,
+                # The time the author asked for, if it is still ahead.
+                "publish_at": revision.requested_publish_at
+                if revision.requested_publish_at and revision.requested_publish_at > timezone.now()
+                else None,
+            }
+        )
         changes_form = RequestChangesForm()
         if request.method == "POST":
             action = request.POST.get("action")
@@ -489,6 +503,7 @@ class MonographAdmin(admin.ModelAdmin):
                             comment=approve_form.cleaned_data["comment"],
                             editorial=approve_form.cleaned_data["editorial"],
                             clinical_checked=approve_form.cleaned_data["clinical_checked"],
+                            publish_at=approve_form.cleaned_data["publish_at"],
                         )
                     except workflow.WorkflowError as error:
                         messages.error(request, f"Not published: {error}")
@@ -497,6 +512,13 @@ class MonographAdmin(admin.ModelAdmin):
                             f"Approved and published “{revision.monograph}” "
                             f"revision #{revision.number}."
                         )
+                        when = approve_form.cleaned_data["publish_at"]
+                        if when is not None:
+                            text = (
+                                f"Approved “{revision.monograph}” revision #{revision.number} "
+                                f"for publication on {timezone.localtime(when):%d %B %Y at %H:%M}"
+                                ". Until then the public sees the current version."
+                            )
                         if Monograph.objects.get(pk=revision.monograph_id).is_withdrawn:
                             # Approval does not undo a withdrawal; "published" alone misleads.
                             text += (

@@ -25,6 +25,8 @@ class Dashboard:
     waiting: list[dict[str, Any]] = field(default_factory=list)
     overdue: list[Monograph] = field(default_factory=list)
     published: list[Revision] = field(default_factory=list)
+    scheduled: list[Revision] = field(default_factory=list)
+    label_changes: list[Monograph] = field(default_factory=list)
     can_review: bool = False
     can_edit: bool = False
 
@@ -62,6 +64,14 @@ def for_user(user: Any) -> Dashboard:
         )
     board.overdue = list(
         Monograph.objects.overdue_for_review().order_by("next_review_due", "pk")[:LIMIT]
+    )
+    board.scheduled = list(
+        Revision.objects.scheduled()
+        .select_related("monograph")
+        .order_by("publish_at", "pk")[:LIMIT]
+    )
+    board.label_changes = list(
+        Monograph.objects.exclude(label_change={}).order_by("sort_title", "pk")[:LIMIT]
     )
     board.published = list(
         Revision.objects.published()

@@ -400,6 +400,15 @@ class ApproveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         label="Comment (optional)",
     )
+    publish_at = forms.DateTimeField(
+        required=False,
+        label="Publish at (optional)",
+        help_text="Leave empty to publish now. A later time schedules the publication; until "
+        "then the public sees the current version.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        error_messages={"invalid": "Enter the publication time as a date and a time."},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Shown beside RequestChangesForm, which has a "comment" too: ids must differ, or

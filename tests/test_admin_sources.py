@@ -123,3 +123,44 @@ def test_scheduled_publications_can_be_rescheduled_and_cancelled(
     assert revision.status == Revision.Status.IN_REVIEW
     client.force_login(editor)
     assert client.get(url).status_code == 403  # editors do not schedule
+
+
+def test_a_moderator_schedules_from_the_review_screen(
+    client, editor, moderator, moderator2
+) -> None:
+    monograph = publish_new(sample_content(title="Aspirin"), editor=editor, moderator=moderator)
+    result = workflow.save_draft(
+        monograph=monograph,
+        content=edited(monograph.live_revision.data, usage="Scheduled text."),
+        by=editor,
+        summary="Edit",
+        based_on=None,
+    )
+    revision = result.revision
+    asked = timezone.now() + timedelta(days=3)
+    workflow.submit(revision=revision, by=editor, publish_at=asked)
+    client.force_login(moderator2)
+    url = reverse("admin:monographs_revision_review", args=[revision.pk])
+    page = client.get(url).content.decode()
+    shown = timezone.localtime(asked).strftime("%Y-%m-%dT%H:%M")
+    assert f'value="{shown}"' in page  # the author's time is offered
+    assert "The author asked for" in page
+
+    when = timezone.localtime(timezone.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        url,
+        {
+            "action": "approve",
+            "content_hash": revision.content_hash,
+            "clinical_checked": "on",
+            "publish_at": when,
+        },
+    )
+    assert response.status_code == 302
+    revision.refresh_from_db()
+    assert revision.status == Revision.Status.SCHEDULED
+    assert timezone.localtime(revision.publish_at).strftime("%Y-%m-%dT%H:%M") == when
+    follow = client.get(response["Location"]).content.decode()
+    assert "for publication on" in follow and "Scheduled publications</a> (1)" in follow
+    dashboard = client.get(reverse("admin:index")).content.decode()
+    assert 'id="dash-scheduled"' in dashboard and "Aspirin #2" in dashboard
