@@ -181,6 +181,40 @@ class MonographEditForm(forms.Form):
         return count
 
     # --- views of the fields for the template
+    def field_label(self, name: str) -> str:
+        """A field's name as the error summary says it: a section's text is "Dosage, Markdown"."""
+        match = re.match(r"^section-(\d+)-(heading|body|remove)$", name)
+        if match:
+            index = int(match[1])
+            heading = " ".join(str(self[f"section-{index}-heading"].value() or "").split())
+            heading = heading or f"Section {index + 1}"
+            return f"{heading}, heading" if match[2] == "heading" else f"{heading}, Markdown"
+        if name == "new_body":
+            return "New section, Markdown"
+        field = self.fields.get(name)
+        return str(field.label or name.replace("_", " ").capitalize()) if field else name
+
+    def error_summary(self) -> list[dict[str, str]]:
+        """Every problem, in the order of the form, each with the id of its field (the GOV.UK
+        error summary links to it). Problems of the whole form have no id."""
+        if not self.is_bound or not self.errors:
+            return []
+        problems = [
+            {"id": "", "label": "", "message": str(message)} for message in self.non_field_errors()
+        ]
+        for name in self.fields:
+            if name not in self.errors:
+                continue
+            for message in self.errors[name]:
+                problems.append(
+                    {
+                        "id": "" if self[name].is_hidden else (self[name].auto_id or ""),
+                        "label": self.field_label(name),
+                        "message": str(message),
+                    }
+                )
+        return problems
+
     def section_rows(self) -> list[dict[str, Any]]:
         return [
             {

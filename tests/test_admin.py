@@ -1131,3 +1131,46 @@ def test_a_revision_that_replaced_another_keeps_every_description(
     for text in (queue, review):
         assert "Rewrote the usage" in text and "Simplified the dosage" in text
         assert "Editor1" in text and "Editor2" in text
+
+
+# --- the edit form for long monographs (issue 11.5) ---------------------------------------------
+def test_the_error_summary_names_and_links_each_field_with_a_problem(client, editor, live):
+    client.force_login(editor)
+    monograph = fresh(live)
+    content = monograph.latest_revision.data
+    data = form_data(content, based_on=monograph.latest_revision, summary="")
+    dosage = next(i for i, s in enumerate(content.sections) if s.key == "dosage")
+    data[f"section-{dosage}-body"] = "Text\n### A heading the file would read as a section"
+    response = client.post(change_url(monograph), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    summary = html.split('id="ms-error-summary"')[1].split("</div>")[0]
+    assert 'role="alert"' in html.split('id="ms-error-summary"')[0][-200:] + summary
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
+    assert (
+        "id_summary",
+        "Change summary: Please describe your change in the change summary.",
+    ) in links
+    assert any(
+        target == f"id_section-{dosage}-body" and text.startswith("Dosage, Markdown: ")
+        for target, text in links
+    )
+    # Each link leads to a field that exists on the page.
+    for target, _text in links:
+        assert f'id="{target}"' in html
+    # The summary comes before the first field of the form.
+    assert html.index('id="ms-error-summary"') < html.index('id="id_title"')
+    assert Revision.objects.filter(monograph=monograph).count() == 1
+
+
+def test_each_markdown_box_is_named_by_its_section(client, editor, live):
+    client.force_login(editor)
+    html = client.get(change_url(live)).content.decode()
+    for i, (_key, heading) in enumerate(STANDARD_SECTIONS):
+        assert f'<label for="id_section-{i}-body">{heading}, Markdown</label>' in html
+    # A jump list of sections, the summary and the buttons together in the sticky bar.
+    jump = html.split('class="module ms-jump-list"')[1].split("</nav>")[0]
+    assert 'href="#ms-edit-1">Dosage</a>' in jump
+    bar = html.split('class="ms-savebar"')[1]
+    assert 'id="id_summary"' in bar and 'name="_save"' in bar and 'name="_submit"' in bar
+    assert "style=" not in html.split('id="monograph-edit-form"')[1].split("</form>")[0]

@@ -103,3 +103,141 @@ def test_the_review_bar_stays_in_view_and_leads_to_the_decision(
     bar.get_by_role("link", name="Decide").click()
     page.wait_for_function("location.hash === '#ms-decision'")
     assert page.locator("input[value='Approve and publish']").is_visible()
+
+
+# --- axe on the screens of issue 11 ---------------------------------------------------------
+AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {"target-size": {"enabled": True}}}
+
+
+def axe_violations(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=AXE_OPTIONS)
+    return [
+        f"{v['id']} {[n['target'] for n in v['nodes']][:3]}" for v in results.response["violations"]
+    ]
+
+
+def test_axe_finds_no_violations_on_the_editorial_screens_and_the_comparison_page(
+    live_server, browser, dose_change, moderator, moderator2, screenshot_dir
+):
+    monograph = dose_change.monograph
+    # Publish the dose change so the public comparison page has something to show.
+    workflow.approve(
+        revision=dose_change,
+        by=moderator2,
+        content_hash=dose_change.content_hash,
+        clinical_checked=True,
+    )
+    # And a new one in review, for the queue and the review screen.
+    monograph = Monograph.objects.get(pk=monograph.pk)
+    content = monograph.latest_revision.data
+    content.section("usage").body += "\n\nDo not take it with opioids."
+    saved = workflow.save_draft(
+        monograph=monograph,
+        content=content,
+        by=moderator2,
+        summary="Opioid warning",
+        based_on=monograph.latest_revision,
+    )
+    review = workflow.submit(revision=saved.revision, by=moderator2)
+    screens = {
+        "dashboard": reverse("admin:index"),
+        "edit": reverse("admin:monographs_monograph_change", args=[monograph.pk]),
+        "queue": reverse("admin:monographs_review_queue"),
+        "review": reverse("admin:monographs_revision_review", args=[review.pk]),
+        "changes": reverse("monographs:changes", args=[monograph.slug, dose_change.number]),
+    }
+    problems: dict[str, list[str]] = {}
+    for width in (1280, 320):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        try:
+            log_in(page, live_server.url, "moderator1")
+            for name, url in screens.items():
+                page.goto(live_server.url + url)
+                found = axe_violations(page)
+                if found:
+                    problems[f"{name}@{width}"] = found
+                wide = page.evaluate("document.documentElement.scrollWidth")
+                if wide > width:
+                    problems[f"{name}@{width}"] = [f"page is {wide} px wide"]
+                page.screenshot(
+                    path=str(screenshot_dir / f"editorial-{name}-{width}.png"), full_page=True
+                )
+        finally:
+            context.close()
+    assert problems == {}
+
+
+# --- the edit form (issue 11.5) -------------------------------------------------------------
+
+
+@pytest.fixture
+def live_seed() -> Monograph:
+    content = sourcefile.parse(SEED_PATH.read_bytes())
+    monograph = workflow.import_source(content=content, filename="naltrexone.md").monograph
+    return Monograph.objects.get(pk=monograph.pk)
+
+
+def test_the_error_summary_links_move_the_focus_to_the_field(live_server, page, live_seed, editor):
+    log_in(page, live_server.url, "editor1")
+    page.goto(live_server.url + reverse("admin:monographs_monograph_change", args=[live_seed.pk]))
+    usage = page.locator('fieldset[data-section-key="usage"] textarea.markdownx-editor')
+    usage.fill(usage.input_value() + "\n\nOne more sentence.")
+    page.click("input[name=_save]")  # no change summary
+    summary = page.locator("#ms-error-summary")
+    summary.wait_for()
+    assert page.evaluate("document.activeElement.id") == "ms-error-summary"
+    link = summary.get_by_role("link", name="Change summary: Please describe your change")
+    link.click()
+    assert page.evaluate("document.activeElement.id") == "id_summary"
+    assert "One more sentence." in usage.input_value()  # nothing typed was lost
+
+
+def test_ctrl_bracket_indents_by_two_spaces_and_the_faq_helper_writes_the_syntax(
+    live_server, page, live_seed, editor
+):
+    log_in(page, live_server.url, "editor1")
+    page.goto(live_server.url + reverse("admin:monographs_monograph_change", args=[live_seed.pk]))
+    dosage = page.locator('fieldset[data-section-key="dosage"] textarea.markdownx-editor')
+    dosage.fill("* Adults\n* Children")
+    dosage.evaluate("el => el.setSelectionRange(el.value.length, el.value.length)")
+    page.keyboard.press("Control+]")
+    assert dosage.input_value() == "* Adults\n  * Children"
+    page.keyboard.press("Control+[")
+    assert dosage.input_value() == "* Adults\n* Children"
+
+    faqs = page.locator('fieldset[data-section-key="faqs"]')
+    faqs.get_by_role("button", name="Add a question and answer").click()
+    area = faqs.locator("textarea.markdownx-editor")
+    assert area.input_value().endswith("\n* **Q: ?** A: ")
+    page.keyboard.type("Can I drive")
+    assert area.input_value().endswith("* **Q: Can I drive?** A: ")
+
+
+def test_the_edit_form_at_320_px_collapses_and_never_scrolls_sideways(
+    live_server, browser, live_seed, editor, screenshot_dir
+):
+    context = browser.new_context(viewport={"width": 320, "height": 700})
+    page = context.new_page()
+    try:
+        log_in(page, live_server.url, "editor1")
+        page.goto(
+            live_server.url + reverse("admin:monographs_monograph_change", args=[live_seed.pk])
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        page.screenshot(path=str(screenshot_dir / "edit-form-320.png"))
+        tall = page.evaluate("document.documentElement.scrollHeight")
+        page.click("#ms-toggle-sections")
+        short = page.evaluate("document.documentElement.scrollHeight")
+        assert short < tall / 2
+        # The save bar stays in view at the bottom of the window.
+        bar = page.locator(".ms-savebar").bounding_box()
+        assert bar["y"] + bar["height"] <= 700
+        page.screenshot(path=str(screenshot_dir / "edit-form-collapsed-320.png"))
+        # The jump list opens the section it leads to.
+        page.locator(".ms-jump-list a", has_text="Precautions").click()
+        assert page.locator("details#ms-edit-4").get_attribute("open") is not None
+    finally:
+        context.close()
