@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install migrate content demo-accounts test test-fast lint format migrations-check bench serve collectstatic clean chromium
+.PHONY: run install migrate content demo-accounts test test-fast lint format migrations-check bench bench-http serve collectstatic clean chromium wrk nginx
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,23 @@ format: install
 
 bench: install
 	$(PY) tests/benchmarks/run.py
+
+## Debian packages the HTTP benchmark, the soak and the deploy test use (installed when
+## missing and we are root, like chromium).
+wrk nginx:
+	@if ! command -v $@ >/dev/null 2>&1 && ! test -x /usr/sbin/$@; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $@) >/dev/null \
+	      || echo "Could not install $@."; \
+	  else \
+	    echo "$@ is not installed (apt-get install $@)."; \
+	  fi; \
+	fi
+
+## The public pages over HTTP at 10,000 monographs, each against a bare Django view
+## (PostgreSQL, Redis, gunicorn -w 2, wrk): see docs/performance.md for the variables.
+bench-http: install wrk
+	$(PY) tests/benchmarks/bench_http.py
 
 collectstatic: install
 	$(PY) manage.py collectstatic --noinput

@@ -1,0 +1,670 @@
+"""`make bench-http`: the public pages over real HTTP, each as a ratio of a bare Django view.
+
+    make bench-http          # or: .venv/bin/python tests/benchmarks/bench_http.py
+
+What it does (every process on 127.0.0.1, every wait bounded, every process stopped by PID):
+
+1. A PostgreSQL database filled by ``populate_scale.py MONOGRAPHS REVISIONS`` (10,000 x 20),
+   reused when it already holds exactly that many monographs and no migration is pending,
+   otherwise dropped and filled again (only a database whose name contains "bench").
+2. gunicorn, 2 workers, ``DJANGO_DEBUG=0`` (plain HTTP on loopback: no SSL redirect, no HSTS,
+   no secure-only cookies), the page cache in Redis under a key prefix of its own, and the
+   site's URLs plus a bare view (``bench_settings``/``bench_urls``: only in this run) that
+   returns the bytes of a monograph page through the same middleware.
+3. wrk (``-t1 -cCONNECTIONS``) on each page for BENCH_SECONDS, in BENCH_ROUNDS alternating
+   rounds (bare view, then every page, then again). A round's ratio is the page's requests
+   per second over the bare view's in that round; the table gives the median ratio and the
+   median p50/p95 latency over the rounds. "monograph misses" walks the slugs, each asked
+   once over the whole run (the slugs are split between the rounds; the cache is emptied
+   first).
+4. The SQL queries of one miss of each page (in-process, ``CaptureQueriesContext``), a
+   publication under load (how many times the home page was rebuilt), and each gunicorn
+   worker's resident memory at the end (``VmRSS`` from /proc).
+
+Environment (defaults in brackets):
+  BENCH_DATABASE_URL  [postgres://postgres@127.0.0.1:5432/medsite_bench]
+  BENCH_REDIS_URL     [$REDIS_URL, else redis://127.0.0.1:6379/0]; only keys under this run's
+                      prefix are written and deleted
+  BENCH_PORT [8765]  BENCH_ROUNDS [3]  BENCH_SECONDS [5]  BENCH_CONNECTIONS [8]
+  BENCH_MONOGRAPHS [10000]  BENCH_REVISIONS [20]  BENCH_WORKERS [2]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/medsite_bench"
+)
+REDIS_URL = os.environ.get(
+    "BENCH_REDIS_URL", os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+)
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+MONOGRAPHS = int(os.environ.get("BENCH_MONOGRAPHS", "10000"))
+REVISIONS = int(os.environ.get("BENCH_REVISIONS", "20"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+BASE = f"http://127.0.0.1:{PORT}"
+PREFIX = f"medsite-bench-{os.getpid()}"
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def django_env(**extra: str) -> dict[str, str]:
+    """The environment of a production-like process on plain-HTTP loopback."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "MEDSITE_", "REDIS_URL", "DATABASE_URL"))
+    }
+    env.update(
+        DATABASE_URL=DATABASE_URL,
+        REDIS_URL=REDIS_URL,
+        DJANGO_CACHE_PREFIX=PREFIX,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="bench-only-secret-key-not-for-production-0123456789",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_SECURE_COOKIES="0",
+        DJANGO_HSTS_SECONDS="0",
+        DJANGO_LOG_LEVEL="WARNING",
+        MEDSITE_SITE_URL=BASE,
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+# --- the database ----------------------------------------------------------------------------
+def _db_name() -> str:
+    return DATABASE_URL.rsplit("/", 1)[1].split("?")[0]
+
+
+def _admin_psql(sql: str, *params: str) -> str:
+    import psycopg
+
+    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        cursor = conn.execute(sql, params or None)
+        row = cursor.fetchone() if cursor.description else None
+        return "" if row is None else str(row[0])
+
+
+def _state() -> tuple[int, bool]:
+    """(published monographs, whether migrations are pending) of the bench database."""
+    code = (
+        "import django, json; django.setup();"
+        "from django.db import connection;"
+        "from django.db.migrations.executor import MigrationExecutor;"
+        "ex = MigrationExecutor(connection);"
+        "pending = bool(ex.migration_plan(ex.loader.graph.leaf_nodes()));"
+        "from monographs.models import Monograph;"
+        "tables = connection.introspection.table_names();"
+        "n = Monograph.objects.count() if 'monographs_monograph' in tables else 0;"
+        "print('STATE', json.dumps([n, pending]))"
+    )
+    out = subprocess.run(
+        [PY, "-c", code],
+        cwd=ROOT,
+        env=django_env(DJANGO_SETTINGS_MODULE="medsite.settings"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    n, pending = json.loads(out.split("STATE", 1)[1])
+    return n, pending
+
+
+def prepare_database() -> None:
+    name = _db_name()
+    if not _admin_psql("SELECT 1 FROM pg_database WHERE datname = %s", name):
+        _admin_psql(f'CREATE DATABASE "{name}"')
+    count, pending = _state()
+    if count == MONOGRAPHS and not pending:
+        log(f"Reusing {name}: {count} monographs, migrations up to date.")
+        return
+    if count:
+        if "bench" not in name:
+            sys.exit(
+                f"{name} holds {count} monographs (wanted {MONOGRAPHS}, migrations pending: "
+                f"{pending}); the benchmark only drops databases named *bench*."
+            )
+        log(f"Dropping {name} ({count} monographs, migrations pending: {pending}).")
+        _admin_psql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        _admin_psql(f'CREATE DATABASE "{name}"')
+    log(f"Filling {name} with {MONOGRAPHS} monographs x {REVISIONS} revisions...")
+    start = time.perf_counter()
+    subprocess.run(
+        [PY, str(HERE / "populate_scale.py"), str(MONOGRAPHS), str(REVISIONS)],
+        cwd=ROOT,
+        env=django_env(DJANGO_SETTINGS_MODULE="medsite.settings", DJANGO_DEBUG="1"),
+        timeout=3600,
+        check=True,
+    )
+    log(f"  filled in {time.perf_counter() - start:.0f} s")
+
+
+# --- gunicorn --------------------------------------------------------------------------------
+class Server:
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.bare_file = workdir / "bare.html"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        logfile = (self.workdir / "gunicorn.log").open("ab")
+        env = django_env(
+            DJANGO_SETTINGS_MODULE="bench_settings", BENCH_BARE_FILE=str(self.bare_file)
+        )
+        self.proc = subprocess.Popen(
+            [
+                GUNICORN,
+                "medsite.wsgi",
+                "--pythonpath",
+                f"{ROOT},{HERE}",
+                "--bind",
+                f"127.0.0.1:{PORT}",
+                "--workers",
+                str(WORKERS),
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "5",
+                *_no_control_socket(),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=logfile,
+            stderr=logfile,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                sys.exit(f"gunicorn exited; see {self.workdir / 'gunicorn.log'}")
+            try:
+                urllib.request.urlopen(f"{BASE}/robots.txt", timeout=5).read()
+                return
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.3)
+        sys.exit("gunicorn did not answer within 60 s")
+
+    def workers(self) -> list[int]:
+        assert self.proc
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid:
+                pids.append(int(stat.parent.name))
+        return sorted(pids)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+
+def _no_control_socket() -> list[str]:
+    """gunicorn 24+ opens a control socket at a fixed path shared by every gunicorn on the
+    machine; the benchmark needs none."""
+    help_text = subprocess.run([GUNICORN, "--help"], capture_output=True, text=True).stdout
+    return ["--no-control-socket"] if "--no-control-socket" in help_text else []
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+# --- Redis -----------------------------------------------------------------------------------
+def clear_cache() -> int:
+    """Delete this run's keys (and only them)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    deleted = 0
+    batch: list[bytes] = []
+    for key in client.scan_iter(match=f"{PREFIX}:*", count=1000):
+        batch.append(key)
+        if len(batch) >= 1000:
+            deleted += client.delete(*batch)
+            batch = []
+    if batch:
+        deleted += client.delete(*batch)
+    return deleted
+
+
+# --- wrk -------------------------------------------------------------------------------------
+def wrk(
+    path: str,
+    *,
+    seconds: int,
+    connections: int = CONNECTIONS,
+    paths_file: str = "",
+    cycle: bool = False,
+) -> dict:
+    env = dict(os.environ, WRK_PATHS=paths_file, WRK_CYCLE="1" if cycle else "0")
+    cmd = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(HERE / "wrk_stats.lua"),
+        BASE + path,
+    ]
+    out = subprocess.run(
+        cmd, env=env, capture_output=True, text=True, timeout=seconds + 60, check=True
+    ).stdout
+    match = re.search(r"WRK_JSON (\{.*\})", out)
+    if not match:
+        sys.exit(f"wrk printed no figures for {path}:\n{out}")
+    figures = json.loads(match.group(1))
+    drain()
+    figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    figures["errors"] = sum(figures[k] for k in ("connect", "read", "write", "status", "timeout"))
+    return figures
+
+
+def drain(limit: float = 180) -> None:
+    """Wait until the server has finished what wrk left queued (slow pages pile up).
+
+    wrk stops on time with requests still queued in gunicorn; the next measurement must not
+    pay for them. Idle means two bare-view answers in a row within 0.2 s.
+    """
+    deadline = time.monotonic() + limit
+    quick = 0
+    while quick < 2 and time.monotonic() < deadline:
+        start = time.perf_counter()
+        try:
+            urllib.request.urlopen(f"{BASE}/bench-bare/", timeout=60).read()
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.5)
+            continue
+        quick = quick + 1 if time.perf_counter() - start < 0.2 else 0
+
+
+def walk(paths: list[str], connections: int = CONNECTIONS) -> dict:
+    """Ask each path once, ``connections`` at a time; figures shaped like ``wrk``'s.
+
+    wrk cannot stop after a list (its thread stops, its clock does not), so the miss walk is
+    driven from here: one request per connection at a time, a new connection each (as wrk
+    does with gunicorn's sync workers, which close after each response).
+    """
+    import http.client
+    from concurrent.futures import ThreadPoolExecutor
+
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    queue = iter(paths)
+
+    def worker() -> None:
+        nonlocal errors
+        while True:
+            with lock:
+                path = next(queue, None)
+            if path is None:
+                return
+            start = time.perf_counter()
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+                conn.request("GET", path)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+                conn.close()
+            except OSError:
+                ok = False
+            elapsed = time.perf_counter() - start
+            with lock:
+                latencies.append(elapsed)
+                errors += not ok
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(connections) as pool:
+        for _ in range(connections):
+            pool.submit(worker)
+    duration = time.perf_counter() - start
+    drain()
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "duration_us": int(duration * 1e6),
+        "rps": len(latencies) / duration,
+        "p50_us": int(latencies[len(latencies) // 2] * 1e6),
+        "p95_us": int(latencies[int(len(latencies) * 0.95) - 1] * 1e6),
+        "errors": errors,
+    }
+
+
+def fetch(path: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(BASE + path)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+# --- the pages -------------------------------------------------------------------------------
+def site_facts() -> dict:
+    """Slugs and names to ask for, read from the bench database."""
+    code = (
+        "import django, json; django.setup();"
+        "from monographs.models import Monograph;"
+        "qs = Monograph.objects.published().order_by('id');"
+        "rows = list(qs.values_list('slug', 'title'));"
+        "print('FACTS', json.dumps(rows))"
+    )
+    out = subprocess.run(
+        [PY, "-c", code],
+        cwd=ROOT,
+        env=django_env(DJANGO_SETTINGS_MODULE="medsite.settings"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    rows = json.loads(out.split("FACTS", 1)[1])
+    return {"slugs": [r[0] for r in rows], "titles": [r[1] for r in rows]}
+
+
+def pages(facts: dict) -> list[tuple[str, str]]:
+    hit_slug = facts["slugs"][len(facts["slugs"]) // 2]
+    name = facts["titles"][-1]
+    typo = name[:3] + name[4:] if len(name) > 5 else name + "x"  # one letter dropped
+    letter = name[0].lower()
+    letter_path = f"/medicines/{letter}/"
+    status, _ = fetch(letter_path)
+    if status != 200:
+        log(f"({letter_path} answered {status}: the A to Z row uses /medicines/ instead)")
+        letter_path = "/medicines/"
+    return [
+        ("monograph, cache hit", f"/medicines/{hit_slug}/"),
+        ("monograph, cache misses", "MISSES"),
+        ("home", "/"),
+        (f"A to Z ({letter_path})", letter_path),
+        ("search, common word", "/search/?q=cravings"),
+        (f"search, misspelt ({typo})", f"/search/?q={typo}"),
+        ("sitemap.xml", "/sitemap.xml"),
+    ]
+
+
+def query_counts(pages_: list[tuple[str, str]], miss_slug: str) -> dict[str, int]:
+    """SQL queries of one cache miss of each page, in-process (local-memory cache)."""
+    miss = f"/medicines/{miss_slug}/"
+    urls = [(label, miss if url == "MISSES" else url) for label, url in pages_]
+    code = f"""
+import django, json
+django.setup()
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+client = Client()
+out = {{}}
+for label, url in {urls!r}:
+    client.get(url)  # first use of each code path (connections, lazy imports)
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        status = client.get(url).status_code
+    out[label] = [len(queries), status]
+print("QUERIES", json.dumps(out))
+"""
+    out = subprocess.run(
+        [PY, "-c", code],
+        cwd=ROOT,
+        env=django_env(DJANGO_SETTINGS_MODULE="medsite.settings_test"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if "QUERIES" not in out.stdout:
+        log(f"(query counts failed: {out.stderr.strip().splitlines()[-1:]})")
+        return {}
+    return json.loads(out.stdout.split("QUERIES", 1)[1])
+
+
+def worker_stats() -> dict[int, dict[str, dict[int, int]]]:
+    """Per worker pid: path -> {queries of a request: how many requests} (bench_urls)."""
+    seen: dict[int, dict] = {}
+    for _ in range(60):
+        status, body = fetch("/bench-stats/")
+        if status == 200:
+            data = json.loads(body)
+            seen[data["pid"]] = {
+                p: {int(k): v for k, v in c.items()} for p, c in data["queries"].items()
+            }
+        if len(seen) >= WORKERS:
+            break
+    return seen
+
+
+def publish_under_load(paths: list[str], slug: str, workdir: Path) -> list[str]:
+    """Publish one monograph while wrk reads ``paths`` round and round; count the rebuilds.
+
+    A request that ran more SQL queries than the fewest any request of that path ran in the
+    window (a cache hit) rebuilt the page. The publication goes through the real import
+    path (``workflow.import_source``) in a process of its own, as ``import_monographs``.
+    """
+    paths_file = workdir / "publish-load.txt"
+    paths_file.write_text("".join(p + "\n" for p in paths))
+    for path in paths:
+        fetch(path)  # every page cached before the publication
+    before = worker_stats()
+    result: dict = {}
+
+    def load() -> None:
+        result["wrk"] = wrk("/", seconds=8, paths_file=str(paths_file), cycle=True)
+
+    thread = threading.Thread(target=load)
+    thread.start()
+    time.sleep(3)
+    published = publish_one(slug)
+    thread.join(timeout=120)
+    after = worker_stats()
+    figures = result.get("wrk", {})
+    lines = [
+        f"{published}; {figures.get('requests', 0)} requests over {len(paths)} pages in 8 s "
+        f"around it (wrk -c{CONNECTIONS}), {figures.get('errors', 0)} errors"
+    ]
+    if len(before) < WORKERS or set(before) != set(after):
+        lines.append("(could not read every worker's counters: rebuild counts not available)")
+        return lines
+    for path in paths:
+        window: dict[int, int] = {}
+        for pid in after:
+            old = before[pid].get(path, {})
+            for n, count in after[pid].get(path, {}).items():
+                if count - old.get(n, 0):
+                    window[n] = window.get(n, 0) + count - old.get(n, 0)
+        if not window:
+            lines.append(f"  {path:<44} no requests")
+            continue
+        fewest = min(window)
+        rebuilds = sum(c for n, c in window.items() if n > fewest)
+        total = sum(window.values())
+        lines.append(
+            f"  {path:<44} {total:>6} requests, {rebuilds:>4} rebuilt the page "
+            f"(queries per request: {dict(sorted(window.items()))})"
+        )
+    return lines
+
+
+def publish_one(slug: str) -> str:
+    code = f"""
+import django, time
+django.setup()
+from monographs import sourcefile, workflow
+from monographs.models import Monograph
+m = Monograph.objects.select_related("live_revision").get(slug={slug!r})
+content = sourcefile.parse(open("content/naltrexone.md", encoding="utf-8").read())
+content.title = m.title
+content.generic_name = m.generic_name
+content.other_names = list(m.other_names)
+content.sections[0].body += "\\n\\nBenchmark publication at " + str(time.time_ns()) + "."
+start = time.perf_counter()
+workflow.import_source(content=content, filename="bench/publish.md")
+print("PUBLISHED", round((time.perf_counter() - start) * 1000))
+"""
+    out = subprocess.run(
+        [PY, "-c", code],
+        cwd=ROOT,
+        env=django_env(DJANGO_SETTINGS_MODULE="medsite.settings"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if "PUBLISHED" not in out.stdout:
+        return f"publication failed: {out.stderr.strip().splitlines()[-1:]}"
+    ms = out.stdout.split("PUBLISHED", 1)[1].strip()
+    return f"published {slug} in {ms} ms"
+
+
+# --- the run ---------------------------------------------------------------------------------
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(f"stopped by signal {signum}")
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGHUP, _stop)
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed (apt-get install wrk, or `make wrk` as root).")
+    prepare_database()
+    facts = site_facts()
+    log(f"{len(facts['slugs'])} published monographs; gunicorn -w {WORKERS} on {BASE}")
+    subprocess.run(
+        [PY, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=django_env(DJANGO_SETTINGS_MODULE="medsite.settings"),
+        timeout=300,
+        check=True,
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="medsite-bench-http-"))
+    server = Server(workdir)
+    try:
+        server.start()
+        run(server, facts, workdir)
+    finally:
+        server.stop()
+        try:
+            clear_cache()
+        except Exception as error:  # noqa: BLE001 - cleanup only
+            log(f"(could not delete the run's Redis keys: {error})")
+
+
+def run(server: Server, facts: dict, workdir: Path) -> None:
+    table = pages(facts)
+    hit_path = table[0][1]
+    status, body = fetch(hit_path)
+    if status != 200:
+        sys.exit(f"{hit_path} answered {status}")
+    server.bare_file.write_bytes(body)
+    for label, path in [("bare view", "/bench-bare/"), *table]:
+        if path != "MISSES":
+            status, page = fetch(path)
+            log(f"  {label:<34} {path:<40} {status} {len(page) / 1024:7.1f} KB")
+            if status != 200:
+                sys.exit(f"{path} answered {status}: fix the site before benchmarking it")
+    # The monograph misses: every slug but the hit page's, split between the rounds.
+    slugs = [s for s in facts["slugs"] if f"/medicines/{s}/" != hit_path]
+    chunks = [slugs[i::ROUNDS] for i in range(ROUNDS)]
+    clear_cache()
+    for _, path in table:
+        if path != "MISSES":
+            fetch(path)  # warm: every other row measures the cached page
+    results: dict[str, list[dict]] = {label: [] for label, _ in [("bare view", ""), *table]}
+    for round_number in range(ROUNDS):
+        log(f"Round {round_number + 1} of {ROUNDS}")
+        figures = wrk("/bench-bare/", seconds=SECONDS)
+        results["bare view"].append(figures)
+        p95 = figures["p95_us"] / 1000
+        log(f"  {'bare view':<34} {figures['rps']:8.1f} req/s  p95 {p95:7.1f} ms")
+        for label, path in table:
+            if path == "MISSES":
+                figures = walk([f"/medicines/{s}/" for s in chunks[round_number]])
+            else:
+                figures = wrk(path, seconds=SECONDS)
+            results[label].append(figures)
+            log(
+                f"  {label:<34} {figures['rps']:8.1f} req/s  p95 {figures['p95_us'] / 1000:7.1f} ms"
+                f"  errors {figures['errors']}"
+            )
+
+    log("\nSQL queries of one cache miss of each page (in-process):")
+    queries = query_counts(table, chunks[0][0])
+
+    log("\nA publication under load:")
+    published_slug = facts["slugs"][0]
+    load_paths = [p for _, p in table if p != "MISSES"] + [f"/medicines/{published_slug}/"]
+    publication = publish_under_load(load_paths, published_slug, workdir)
+
+    rss = {pid: rss_mb(pid) for pid in server.workers()}
+    print_table(results, table, queries)
+    log("\nA publication under load: " + "\n".join(publication))
+    log(
+        "Gunicorn workers' resident memory at the end: "
+        + ", ".join(f"pid {pid} {mb:.0f} MB" for pid, mb in rss.items())
+    )
+
+
+def print_table(results: dict[str, list[dict]], table: list, queries: dict) -> None:
+    bare = results["bare view"]
+    log(
+        f"\n{len(bare)} rounds; wrk -t1 -c{CONNECTIONS}, {SECONDS} s a page a round "
+        f"(misses: each slug once); ratio = page req/s / bare view req/s in the same round, "
+        "median over rounds; latencies in ms, median over rounds.\n"
+    )
+    header = f"{'page':<36}{'req/s':>8}{'ratio':>8}{'p50':>8}{'p95':>8}{'errors':>8}{'queries':>9}"
+    log(header)
+    log("-" * len(header))
+    for label in ["bare view", *(label for label, _ in table)]:
+        runs = results[label]
+        ratio = statistics.median(r["rps"] / b["rps"] for r, b in zip(runs, bare, strict=True))
+        rps = statistics.median(r["rps"] for r in runs)
+        p50 = statistics.median(r["p50_us"] for r in runs) / 1000
+        p95 = statistics.median(r["p95_us"] for r in runs) / 1000
+        errors = sum(r["errors"] for r in runs)
+        q = queries.get(label, ["", ""])[0] if label != "bare view" else 0
+        log(f"{label:<36}{rps:>8.1f}{ratio:>7.3f}x{p50:>8.1f}{p95:>8.1f}{errors:>8}{q!s:>9}")
+
+
+if __name__ == "__main__":
+    main()
