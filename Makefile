@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install migrate content demo-accounts test test-fast lint format migrations-check bench bench-http serve collectstatic clean chromium wrk nginx
+.PHONY: run install migrate content demo-accounts test test-fast lint format migrations-check bench bench-http soak backup restore serve collectstatic clean chromium wrk nginx
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,7 +48,7 @@ migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 ## The whole suite: migrations check, then pytest (browser tests included).
-test: install chromium migrations-check
+test: install chromium nginx migrations-check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## Everything but the real-browser tests.
@@ -82,6 +82,22 @@ wrk nginx:
 ## (PostgreSQL, Redis, gunicorn -w 2, wrk): see docs/performance.md for the variables.
 bench-http: install wrk
 	$(PY) tests/benchmarks/bench_http.py
+
+## Readers and publishers against nginx + two app servers + a Redis of its own, while Redis
+## is frozen, killed and restored from an old snapshot (SOAK_SECONDS, default 180).
+soak: install nginx
+	$(PY) tests/benchmarks/soak.py
+
+## Back up the database (pg_dump -Fc, or a SQLite copy) and MEDIA_ROOT with a manifest,
+## into backups/medsite-<time>/ (BACKUP_DIR=... elsewhere).
+BACKUP_DIR ?= backups
+backup: install
+	$(PY) manage.py backup --output-dir $(BACKUP_DIR)
+
+## Restore a backup folder into an EMPTY database (DATABASE_URL) and MEDIA_ROOT.
+restore: install
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/medsite-<time>"; exit 2; }
+	$(PY) manage.py restore $(BACKUP)
 
 collectstatic: install
 	$(PY) manage.py collectstatic --noinput
