@@ -8,6 +8,7 @@ here returns either sanitized HTML or plain text, never raw Markdown output.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from html.parser import HTMLParser
@@ -340,6 +341,20 @@ def _fix_images(html: str) -> str:
     return _IMG_TAG_RE.sub(replace, html) if "<img" in html else html
 
 
+# Publishing one monograph renders each section several times: for the page (headings at
+# h3), for the search text and for the JSON-LD (plain text). The Markdown conversion and
+# sanitizing do not depend on the heading level, so the last few results are kept: an
+# import of 1,000 files converts each section once instead of three times (docs/performance.md).
+# Keyed on MEDIA_URL too (image URLs are judged against it); long texts are not kept.
+_MEMO_MAX_CHARS = 20_000
+
+
+@functools.lru_cache(maxsize=128)
+def _sanitized_html(text: str, media_url: str) -> str:
+    html = _block_markdown().convert(normalize_list_indentation(_defuse(text)))
+    return _fix_images(_restore(_CLEANER.clean(html)))
+
+
 def render_markdown(text: str, *, heading_offset: int = 0, top_level: int | None = None) -> str:
     """Markdown -> sanitized HTML.
 
@@ -350,13 +365,16 @@ def render_markdown(text: str, *, heading_offset: int = 0, top_level: int | None
     """
     if not text or not text.strip():
         return ""
+    text = str(text)
     try:
-        html = _block_markdown().convert(normalize_list_indentation(_defuse(str(text))))
+        if len(text) <= _MEMO_MAX_CHARS:
+            html = _sanitized_html(text, str(settings.MEDIA_URL or ""))
+        else:
+            html = _sanitized_html.__wrapped__(text, "")
     except RecursionError:
         # Pathologically nested input (thousands of ">" or list levels): show it as text.
         _local.block = None  # do not reuse an instance abandoned mid-parse
-        return "<pre>" + nh3.clean_text(str(text)) + "</pre>"
-    html = _fix_images(_restore(_CLEANER.clean(html)))
+        return "<pre>" + nh3.clean_text(text) + "</pre>"
     if top_level is not None:
         return _shift_headings(html, _top_heading_offset(html, int(top_level)))
     return _shift_headings(html, max(0, int(heading_offset)))

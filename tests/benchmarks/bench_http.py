@@ -271,11 +271,8 @@ def wrk(
     *,
     seconds: int,
     connections: int = CONNECTIONS,
-    paths_file: str = "",
-    cycle: bool = False,
     settle: bool = True,
 ) -> dict:
-    env = dict(os.environ, WRK_PATHS=paths_file, WRK_CYCLE="1" if cycle else "0")
     cmd = [
         "wrk",
         "-t1",
@@ -288,7 +285,7 @@ def wrk(
         BASE + path,
     ]
     out = subprocess.run(
-        cmd, env=env, capture_output=True, text=True, timeout=seconds + 60, check=True
+        cmd, capture_output=True, text=True, timeout=seconds + 60, check=True
     ).stdout
     match = re.search(r"WRK_JSON (\{.*\})", out)
     if not match:

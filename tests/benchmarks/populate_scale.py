@@ -46,6 +46,22 @@ from monographs import search, sourcefile, workflow  # noqa: E402
 from monographs.models import Monograph, Revision  # noqa: E402
 
 SAMPLE = int(os.environ.get("SCALE_SAMPLE", "100"))
+# Fields of a copied live revision that are its own, not the template's.
+_OWN_REVISION_FIELDS = {
+    "id",
+    "monograph_id",
+    "number",
+    "status",
+    "source",
+    "content",
+    "content_hash",
+    "change_summary",
+    "published_at",
+    "based_on_id",
+    "reverted_from_id",
+    "created_at",
+    "import_filename",
+}
 BATCH = 500
 
 _ONSETS = ["b", "c", "d", "f", "g", "l", "m", "n", "p", "r", "s", "t", "v", "z", "tr", "pr", "cl"]
@@ -151,26 +167,24 @@ def main() -> None:
                     generic_name=monograph.generic_name,
                     other_names=monograph.other_names,
                 )
-                revisions.append(
-                    Revision(
-                        monograph=monograph,
-                        number=revisions_each,
-                        status=Revision.Status.PUBLISHED,
-                        source=Revision.Source.EDIT,
-                        content=content,
-                        content_hash=f"{monograph.slug}:{revisions_each}",
-                        change_summary="Reviewed",
-                        published_at=monograph.last_published_at,
-                        # The template's stored page parts: the same bytes a real
-                        # publication stores, without rendering each one.
-                        rendered_html=template.rendered_html,
-                        disclaimer_html=template.disclaimer_html,
-                        contents=template.contents,
-                        meta_description=template.meta_description,
-                        jsonld=template.jsonld,
-                        disclaimer_version_id=template.disclaimer_version_id,
-                    )
+                # Everything publication stored on the template's live revision (article
+                # HTML, JSON-LD and whatever parts a later version stores), then its own.
+                fields = {
+                    f.attname: getattr(template, f.attname)
+                    for f in Revision._meta.concrete_fields
+                    if f.attname not in _OWN_REVISION_FIELDS
+                }
+                fields.update(
+                    monograph=monograph,
+                    number=revisions_each,
+                    status=Revision.Status.PUBLISHED,
+                    source=Revision.Source.EDIT,
+                    content=content,
+                    content_hash=f"{monograph.slug}:{revisions_each}",
+                    change_summary="Reviewed",
+                    published_at=monograph.last_published_at,
                 )
+                revisions.append(Revision(**fields))
             Revision.objects.bulk_create(revisions, batch_size=2000)
             live = {r.monograph_id: r for r in revisions if r.status == Revision.Status.PUBLISHED}
             for monograph in monographs:
