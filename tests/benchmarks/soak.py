@@ -323,6 +323,10 @@ editor = User.objects.get(username="soak-editor")
 moderator = User.objects.get(username="soak-moderator")
 version = {slug: 0 for slug in hot}
 marker = re.compile(r"SOAKVER-\d+")
+# The moderator has looked at the clinical changes the review screen lists (if any).
+import inspect
+checked = ({"clinical_checked": True}
+           if "clinical_checked" in inspect.signature(workflow.approve).parameters else {})
 sections = ("usage", "dosage", "side_effects", "how_it_works")
 n = 0
 while time.time() < until:
@@ -352,7 +356,7 @@ while time.time() < until:
                 # Runs first among the on-commit callbacks: the commit time itself.
                 transaction.on_commit(lambda: stamp.append(time.time()))
                 workflow.approve(revision=revision, by=moderator,
-                                 content_hash=revision.content_hash)
+                                 content_hash=revision.content_hash, **checked)
             committed, how = stamp[0], "workflow"
     except Exception as error:
         out.write(json.dumps({"slug": slug, "version": v, "error": repr(error)[:300],
