@@ -537,6 +537,7 @@ def chaos(site: Site, t0: float, work: Path) -> list[str]:
 
 
 def report(reads: Reads, publog: Path, hot: list[str], events: list[str], t0: float) -> int:
+    event_times = [(float(e.split(" s ", 1)[0]), e.split(" s ", 1)[1].strip()) for e in events]
     pubs = [json.loads(line) for line in publog.read_text().splitlines() if line.strip()]
     done = [p for p in pubs if "committed" in p]
     failed = [p for p in pubs if "error" in p]
@@ -614,6 +615,14 @@ def report(reads: Reads, publog: Path, hot: list[str], events: list[str], t0: fl
     if at_end:
         print(f"  ({len(at_end)} of the stale reads are the final check: pages never updated)")
     if stale:
+        phases: dict[str, int] = {}
+        for _path, at, *_rest in stale:
+            before = [e for e in event_times if e[0] <= at]
+            label = before[-1][1] if before else "before any fault"
+            phases[label] = phases.get(label, 0) + 1
+        print("  stale reads by the last fault before them:")
+        for label, count in phases.items():
+            print(f"    {count:>5}  after: {label}")
         print(f"  worst staleness: {worst:.1f} s after the commit; first ones:")
         for path, at, seen, wanted, late in stale[:8]:
             print(f"    {at:6.1f} s {path} showed {seen}, {wanted} was due ({late:.1f} s late)")
