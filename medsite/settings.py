@@ -17,6 +17,7 @@ Variables (all optional in development):
   MEDSITE_STAFF_IDLE_MINUTES  staff sessions end after this many idle minutes (default 30)
   MEDSITE_UPLOAD_QUOTA_MB     image upload bytes per user (default 200)
   MEDSITE_UPLOADS_PER_MINUTE  image uploads per user per minute (default 10)
+  MEDSITE_TRUSTED_PROXIES     reverse proxies in front (X-Forwarded-For) for sign-in lockouts
 """
 
 from __future__ import annotations
@@ -251,6 +252,10 @@ AXES_COOLOFF_TIME = float(os.environ.get("MEDSITE_LOGIN_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Behind N reverse proxies, the client address is read from X-Forwarded-For (monographs/auth.py);
+# without this, every sign-in behind a proxy would share the proxy's address.
+MEDSITE_TRUSTED_PROXIES = int(os.environ.get("MEDSITE_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "monographs.auth.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # Two-factor (django-otp TOTP): every staff user may enrol at /admin/two-factor/; with

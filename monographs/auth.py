@@ -71,6 +71,28 @@ class MedsiteModelBackend(ModelBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address for lockouts (django-axes' AXES_CLIENT_IP_CALLABLE).
+
+    Behind MEDSITE_TRUSTED_PROXIES reverse proxies (each appends the address it got the request
+    from to X-Forwarded-For) the client is that many entries from the right; what a client
+    writes into the header itself sits further left and is never believed. Without proxies,
+    REMOTE_ADDR.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    proxies = int(getattr(settings, "MEDSITE_TRUSTED_PROXIES", 0) or 0)
+    if proxies <= 0:
+        return remote
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return remote
+
+
 def two_factor_required(user: Any) -> bool:
     """Whether MEDSITE_REQUIRE_2FA applies to this user: superusers and moderators."""
     if not (user.is_authenticated and user.is_active and user.is_staff):

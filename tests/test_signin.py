@@ -83,6 +83,29 @@ def test_the_lockout_shows_in_the_admin_audit_log(client, editor, superuser):
     assert "Sign-in locked out" in page and "203.0.113.7" in page
 
 
+@override_settings(MEDSITE_TRUSTED_PROXIES=1)
+def test_behind_a_proxy_the_lockout_is_for_the_client_address_not_the_proxys(client, editor):
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    for i in range(6):
+        client.post(
+            LOGIN_URL,
+            {"username": "editor1", "password": f"wrong-{i}"},
+            # The attacker's own X-Forwarded-For entry is ignored; the proxy's is believed.
+            HTTP_X_FORWARDED_FOR=f"10.9.9.{i}, 203.0.113.50",
+            **proxy,
+        )
+    (entry,) = AuditEntry.objects.filter(action=AuditEntry.Action.SIGNIN_LOCKOUT)
+    assert entry.details["ip_address"] == "203.0.113.50"
+    # The editor, through the same proxy from another address, still signs in.
+    response = client.post(
+        LOGIN_URL,
+        {"username": "editor1", "password": "pw-editor1", "next": "/admin/"},
+        HTTP_X_FORWARDED_FOR="198.51.100.20",
+        **proxy,
+    )
+    assert response.status_code == 302
+
+
 def test_a_successful_sign_in_resets_the_count(client, editor):
     for i in range(4):
         post_login(client, "editor1", f"wrong-{i}")
