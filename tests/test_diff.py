@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import random
+import time
+
+import pytest
+
 from monographs.content import MonographContent, Section
-from monographs.diff import compare, tokenize, word_diff
+from monographs.diff import (
+    compare,
+    diff_chunks,
+    diff_granularity,
+    text_diff,
+    tokenize,
+    word_diff,
+)
 
 
 def content(**bodies: str) -> MonographContent:
@@ -130,3 +142,81 @@ class TestInvisibleChanges:
 
     def test_visible_changes_are_marked_as_before(self):
         assert word_diff("take 500 mg", "take 600 mg") == "take <del>500</del><ins>600</ins> mg"
+
+
+# --- bounded cost (issue 9, finding 3) ----------------------------------------------------------
+def prose(seed: int, size: int) -> str:
+    rng = random.Random(seed)
+    vocabulary = [
+        "the", "of", "and", "to", "in", "is", "for", "with", "mg", "dose", "daily", "take",
+        "liver", "kidney", "may", "can", "side", "effects", "tablet", "doctor", "pharmacist",
+        "alcohol", "opioid", "patients", "treatment", "risk",
+    ]  # fmt: skip
+    sentences, length = [], 0
+    while length < size:
+        sentence = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(5, 20)))
+        sentence = sentence.capitalize() + (". \n\n" if rng.random() < 0.15 else ". ")
+        sentences.append(sentence)
+        length += len(sentence)
+    return "".join(sentences)[:size]
+
+
+def rebuilt(ops):
+    old = "".join(removed for _op, removed, _added in ops)
+    new = "".join(added for _op, _removed, added in ops)
+    return old, new
+
+
+def test_two_unrelated_34_kb_usages_compare_in_bounded_time():
+    # The red team's case: 15 s with difflib over every word; a generous bound here, the
+    # real numbers in tests/benchmarks/content_costs.py (hundredths of a second).
+    old = content(usage=prose(1, 34_000))
+    new = content(usage=prose(2, 34_000))
+    started = time.perf_counter()
+    html = compare(old, new).changed_sections[0].diff_html
+    elapsed = time.perf_counter() - started
+    assert elapsed < 5, f"{elapsed:.1f}s"
+    assert 'class="ms-diff-note"' in html
+    assert "too large to compare" in html
+    assert diff_granularity(prose(1, 34_000), prose(2, 34_000)) in {"line", "whole"}
+
+
+def test_a_small_change_in_a_large_text_is_still_marked_word_by_word():
+    old = prose(3, 100_000)
+    position = old.index(" liver ", 50_000)
+    new = old[:position] + " kidney " + old[position + len(" liver ") :]
+    html = word_diff(old, new)
+    assert "ms-diff-note" not in html
+    assert html.count("<del>") == 1 and "<del>liver</del><ins>kidney</ins>" in html
+    assert diff_granularity(old, new) == "word"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("", ""),
+        ("a", ""),
+        ("take 500 mg", "take 600 mg daily"),
+        (prose(4, 20_000), prose(5, 20_000)),
+        ("a b " * 20_000, "b a " * 20_000),
+        ("x\n" * 30_000, "y\n" * 30_000),
+        ("." * 50_000, ";" * 50_000),
+    ],
+)
+def test_the_operations_rebuild_both_texts(old, new):
+    ops, granularity = text_diff(old, new)
+    assert rebuilt(ops) == (old, new)
+    assert granularity in {"word", "line", "whole"}
+
+
+def test_diff_chunks_are_what_word_diff_marks_and_stay_bounded():
+    assert diff_chunks("take 500 mg daily", "take 600 mg daily") == [
+        ("", "", "take "),
+        ("500", "600", " mg daily"),
+    ]
+    old, new = prose(1, 34_000), prose(2, 34_000)
+    started = time.perf_counter()
+    chunks = diff_chunks(old, new)
+    assert time.perf_counter() - started < 5  # generous: the review screen marks with these
+    assert "".join(r + s for r, _a, s in chunks) == old
+    assert "".join(a + s for _r, a, s in chunks) == new
