@@ -97,7 +97,8 @@ def assert_safe_url(tag: str, name: str, value: str) -> None:
     if scheme:
         assert scheme.group(1) in SAFE_SCHEMES, value
     if tag == "img":
-        assert value.startswith("https://") or value.startswith("/media/"), value
+        # Issue 9.5: uploads (MEDIA_URL) and the site's own files only, no other https host.
+        assert value.startswith(("/media/", "/static/")), value
 
 
 XSS_PAYLOADS = [
@@ -237,7 +238,8 @@ def test_dangerous_link_keeps_its_text_but_loses_its_url():
 @pytest.mark.parametrize(
     ("src", "kept"),
     [
-        ("https://images.example.org/a.png", True),
+        # Issue 9.5 withdrew other https hosts (readers and moderators were tracked).
+        ("https://images.example.org/a.png", False),
         ("/media/uploads/2026/01/abc.png", True),
         ("http://tracker.example/pixel.gif", False),
         ("//tracker.example/pixel.gif", False),
@@ -247,7 +249,7 @@ def test_dangerous_link_keeps_its_text_but_loses_its_url():
         ("ftp://example.org/a.png", False),
     ],
 )
-def test_images_only_from_https_or_our_media(src, kept):
+def test_images_only_from_our_media(src, kept):
     html = render_markdown(f"![alt text]({src})")
     assert ('src="' in html) is kept
     assert 'alt="alt text"' in html
@@ -594,10 +596,109 @@ def test_an_image_the_sanitizer_empties_is_dropped_not_left_without_a_text_alter
 
 
 def test_an_allowed_image_without_alt_gets_an_empty_one_and_keeps_its_address():
-    html = render_markdown('<img src="https://example.org/pill.png">')
-    assert html == '<p><img src="https://example.org/pill.png" alt=""></p>'
+    # Images come from our uploads only (issue 9.5); a raw tag alone on its line is an HTML
+    # block in CommonMark, so no paragraph around it.
+    html = render_markdown('<img src="/media/uploads/pill.png">')
+    assert html == '<img src="/media/uploads/pill.png" alt="">'
+    html = render_markdown('See <img src="/media/uploads/pill.png">')
+    assert html == '<p>See <img src="/media/uploads/pill.png" alt=""></p>'
 
 
 def test_an_image_with_alt_text_keeps_it():
-    html = render_markdown("![Pill, actual size](https://example.org/pill.png)")
-    assert 'alt="Pill, actual size"' in html and 'src="https://example.org/pill.png"' in html
+    html = render_markdown("![Pill, actual size](/media/uploads/pill.png)")
+    assert 'alt="Pill, actual size"' in html and 'src="/media/uploads/pill.png"' in html
+
+
+# --- bounded cost at the section size limit (issue 9, finding 2) --------------------------------
+SECTION_LIMIT = 100_000  # MEDSITE_MAX_SECTION_CHARS's default
+
+# The red team's three families, and shapes that are quadratic in an HTML parser's stack.
+FINDING_2_FAMILIES = ["``a`", "a\n=\n", "---\n", "<div>", ">", "<blockquote>", "- "]
+
+
+@pytest.mark.parametrize("unit", FINDING_2_FAMILIES)
+def test_a_pathological_section_at_the_size_limit_renders_in_bounded_time(unit):
+    # python-markdown took minutes on the first three at this size; a generous bound here,
+    # the real numbers in tests/benchmarks/content_costs.py (well under a second).
+    source = (unit * (SECTION_LIMIT // len(unit) + 1))[:SECTION_LIMIT]
+    started = time.perf_counter()
+    html = render_markdown(source, heading_offset=2)
+    inline = render_inline(source)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 5, f"{unit!r}: {elapsed:.1f}s"
+    assert_safe(html)
+    assert_safe(inline, allowed_tags=INLINE_TAGS)
+
+
+def test_nesting_is_capped_but_the_text_stays():
+    html = render_markdown(">" * 5_000 + " deep")
+    assert html.count("<blockquote>") == rendering._MAX_LIST_DEPTH
+    assert "deep" in html
+    html = render_markdown("<div>" * 5_000 + "inside" + "</div>" * 5_000)
+    assert "inside" in html
+
+
+def test_pipes_inside_code_in_a_table_cell_stay_in_the_cell():
+    html = render_markdown("| a | b |\n|---|---|\n| `x|y` in code | 2 |")
+    assert "<td><code>x|y</code> in code</td>" in html and "<td>2</td>" in html
+    # Outside a table, code is left as it is.
+    assert render_markdown("`x|y`") == "<p><code>x|y</code></p>"
+
+
+def test_mailto_autolinks_show_the_address():
+    html = render_markdown("Write to <mailto:medicines@example.org>.")
+    assert ">medicines@example.org</a>" in html
+
+
+# --- image addresses (issue 9, finding 5's image rule) ------------------------------------------
+@pytest.mark.parametrize(
+    "src",
+    [
+        "/media/%2e%2e/admin/",
+        "/media/%2E%2E/admin/logout/",
+        "/media/.%2e/admin/",
+        "/media/%2e./admin/",
+        "/media/%252e%252e/admin/",
+        "/media/%25252e%25252e/admin/",
+        "/media/..%2fadmin/",
+        "/media/%2e%2e%2fadmin%2f",
+        "/media/uploads/../../admin/",
+        "/media/./uploads/a.png",
+        "/media/..;/admin/",
+        "/media/%2e%2e%5cadmin",
+        "/media//tracker.example/pixel.gif",
+        "/media/%2f%2ftracker.example/x.png",
+        "/media/a%00.png",
+        "/media/",
+        "https://images.example.org/media/a.png",
+        "//127.0.0.1:8000/media/a.png",
+        "http://evil.example/media/a.png",
+        "/MEDIA/a.png",
+        "/static/../admin/",
+    ],
+)
+def test_image_traversal_and_other_hosts_are_refused(src):
+    for source in (f"![alt text]({src})", f'<img src="{src}" alt="alt text">'):
+        html = render_markdown(source)
+        assert "src=" not in html, (source, html)
+        assert 'alt="alt text"' in html
+    assert not rendering.image_src_allowed(src)
+
+
+def test_backslash_paths_are_refused():
+    assert not rendering.image_src_allowed("/media/..\\admin/")
+    assert not rendering.image_src_allowed("/media/uploads\\a.png")
+    assert "src=" not in render_markdown('<img src="/media/..\\admin/" alt="a">')
+
+
+def test_images_from_the_site_itself(settings):
+    settings.SITE_URL = "https://medsite.example"
+    for src in (
+        "/media/uploads/2026/01/abc.png",
+        "https://medsite.example/media/uploads/2026/01/abc.png",
+        "/static/monographs/logo.png",
+        "/media/uploads/a%20b.png",
+    ):
+        assert f'src="{src}"' in render_markdown(f"![a]({src})"), src
+    assert "src=" not in render_markdown("![a](https://medsite.example/admin/logout/)")
+    assert "src=" not in render_markdown("![a](https://other.example/media/a.png)")
