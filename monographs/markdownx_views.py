@@ -12,7 +12,10 @@ so its widget JavaScript works unchanged, and add:
   the edit form's widget names the section in the preview URL (``?section=<key>&heading=``),
   so the serious side-effects callout, FAQ pairs, heading levels and tables show as they
   will be published; with no section named, a section's body under the page's heading
-  rules. Always sanitized (``rendering``), with a size cap;
+  rules. Always sanitized (``rendering``), with a size cap (the section size limit) and a
+  rate limit per user (MEDSITE_PREVIEW_RATE previews per MEDSITE_PREVIEW_RATE_WINDOW seconds,
+  counted in the cache): past it a 429 whose body, which the widget puts where the preview
+  goes, says to wait a moment;
 - uploads are decided by the file's bytes: JPEG, PNG or WebP that Pillow opens, verifies and fully
   decodes, under a byte cap and a pixel cap; they are re-encoded by Pillow from the pixels alone
   (no EXIF, XMP, JPEG comment, PNG text chunk or trailing payload; a colour profile is applied
@@ -26,16 +29,19 @@ from __future__ import annotations
 import io
 import logging
 import re
+import time
 import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.html import escape
 from django.views import View
 from django.views.decorators.cache import never_cache
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -47,8 +53,15 @@ from .page import section_body_html
 logger = logging.getLogger(__name__)
 
 EDIT_PERMISSION = "monographs.change_monograph"
-# Monographs are a few tens of kB; half a megabyte of Markdown is a mistake or an attack.
+# Monographs are a few tens of kB; half a megabyte of Markdown is a mistake or an attack. A
+# preview of more than a section may hold (MEDSITE_MAX_SECTION_CHARS) is refused too.
 MAX_PREVIEW_BYTES = 500 * 1000
+DEFAULT_MAX_SECTION_CHARS = 100_000
+# markdownx asks for a preview once typing pauses (MARKDOWNX_SERVER_CALL_LATENCY): a person
+# makes a few a second at most. Rendering is bounded (well under a second for any section),
+# and this keeps one account from keeping a worker busy with them.
+DEFAULT_PREVIEW_RATE = 20
+DEFAULT_PREVIEW_RATE_WINDOW = 10
 # A pixel cap in addition to the byte cap: a small PNG can declare a gigapixel canvas.
 DEFAULT_MAX_PIXELS = 25_000_000
 
@@ -113,6 +126,15 @@ class MarkdownifyView(_EditorOnlyView):
             return _text_error(
                 f"The text is too long to preview (over {MAX_PREVIEW_BYTES // 1000} kB)."
             )
+        max_chars = int(getattr(settings, "MEDSITE_MAX_SECTION_CHARS", DEFAULT_MAX_SECTION_CHARS))
+        if len(content) > max_chars:
+            return _text_error(
+                f"The text is too long to preview: a section may hold {max_chars:,} characters "
+                f"and this one has {len(content):,}."
+            )
+        wait = preview_wait(request.user)
+        if wait:
+            return _preview_throttled(wait)
         return HttpResponse(
             section_body_html(preview_section(request, content)),
             content_type="text/html; charset=utf-8",
@@ -128,6 +150,49 @@ def preview_section(request: HttpRequest, body: str) -> Section:
     key = key if _SECTION_KEY.match(key) else ""
     heading = request.GET.get("heading", "")[:200] or STANDARD_HEADINGS.get(key, "")
     return Section(key=key, heading=heading, body=body)
+
+
+def preview_wait(user: Any) -> int:
+    """Seconds ``user`` must wait before the next preview (0: go ahead), counting this one.
+
+    A fixed window per user in the cache. If the cache is down the preview is allowed: the
+    render itself is bounded, and an outage must not stop editors from working.
+    """
+    limit = int(getattr(settings, "MEDSITE_PREVIEW_RATE", DEFAULT_PREVIEW_RATE))
+    window = max(
+        1, int(getattr(settings, "MEDSITE_PREVIEW_RATE_WINDOW", DEFAULT_PREVIEW_RATE_WINDOW))
+    )
+    if limit <= 0:
+        return 0
+    now = time.time()
+    slot = int(now // window)
+    key = f"medsite:preview-rate:{user.pk}:{slot}"
+    try:
+        cache.add(key, 0, timeout=window + 1)
+        count = cache.incr(key)
+    except Exception:  # noqa: BLE001 - any cache failure: allow (see above)
+        logger.warning("preview rate limit skipped: cache unavailable", exc_info=True)
+        return 0
+    if count <= limit:
+        return 0
+    return max(1, int((slot + 1) * window - now + 0.999))
+
+
+def _preview_throttled(wait: int) -> HttpResponse:
+    # markdownx puts any response body where the preview goes, as HTML: a short note in the
+    # preview's place, which the next pause in typing after the wait replaces.
+    seconds = "a second" if wait == 1 else f"{wait} seconds"
+    message = (
+        f"The preview is paused for {seconds}: it was asked for more often than it can be "
+        "shown. Keep typing; it comes back by itself, and nothing you typed is lost."
+    )
+    response = HttpResponse(
+        f'<p class="ms-preview-paused" role="status">{escape(message)}</p>',
+        status=429,
+        content_type="text/html; charset=utf-8",
+    )
+    response["Retry-After"] = str(wait)
+    return response
 
 
 class ImageUploadView(_EditorOnlyView):

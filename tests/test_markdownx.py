@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -178,6 +179,60 @@ def test_preview_of_a_long_but_acceptable_text_works(editor_client):
 def test_preview_without_content_field_is_400(editor_client):
     response = editor_client.post(PREVIEW_URL, {"text": "x"}, **XHR)
     assert response.status_code == 400
+
+
+def test_preview_of_more_than_a_section_may_hold_is_refused(editor_client, settings):
+    settings.MEDSITE_MAX_SECTION_CHARS = 1_000
+    response = editor_client.post(PREVIEW_URL, {"content": "a" * 1_001}, **XHR)
+    assert response.status_code == 400
+    assert "too long to preview" in response.content.decode()
+    assert editor_client.post(PREVIEW_URL, {"content": "a" * 1_000}, **XHR).status_code == 200
+
+
+@pytest.mark.parametrize("unit", ["``a`", "a\n=\n", "---\n"])
+def test_a_pathological_preview_at_the_section_limit_answers_quickly(editor_client, unit):
+    # Issue 9, finding 2: three of these pinned every worker for 15-24 s each.
+    content = (unit * 30_000)[:100_000]
+    started = time.perf_counter()
+    response = editor_client.post(PREVIEW_URL, {"content": content}, **XHR)
+    assert response.status_code == 200
+    assert time.perf_counter() - started < 5  # generous; the benchmark has the real numbers
+
+
+def test_previews_are_rate_limited_per_user(editor_client, moderator, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.MEDSITE_PREVIEW_RATE = 3
+    settings.MEDSITE_PREVIEW_RATE_WINDOW = 60
+    for _ in range(3):
+        assert editor_client.post(PREVIEW_URL, {"content": "**x**"}, **XHR).status_code == 200
+    response = editor_client.post(PREVIEW_URL, {"content": "**x**"}, **XHR)
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    body = response.content.decode()
+    # The widget puts the body where the preview goes: a polite note, not an error page.
+    assert body.startswith('<p class="ms-preview-paused" role="status">')
+    assert "paused" in body and "nothing you typed is lost" in body
+    assert "<strong>" not in body
+    # Someone else is not held back.
+    other = logged_in(moderator)
+    assert other.post(PREVIEW_URL, {"content": "**x**"}, **XHR).status_code == 200
+
+
+def test_the_preview_works_when_the_cache_is_down(editor_client, settings, monkeypatch):
+    from django.core.cache import cache
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    settings.MEDSITE_PREVIEW_RATE = 1
+    monkeypatch.setattr(cache, "add", broken)
+    monkeypatch.setattr(cache, "incr", broken)
+    for _ in range(3):
+        response = editor_client.post(PREVIEW_URL, {"content": "**x**"}, **XHR)
+        assert response.status_code == 200
+        assert response.content.decode() == "<p><strong>x</strong></p>"
 
 
 def test_preview_with_broken_multipart_is_400(editor_client):
