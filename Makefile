@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install migrate content demo-accounts test test-fast lint format migrations-check bench bench-http soak backup restore serve collectstatic clean chromium wrk nginx
+.PHONY: run install migrate content demo-accounts test test-fast lint format migrations-check bench bench-content bench-http soak backup restore serve collectstatic clean chromium wrk nginx
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -98,6 +98,10 @@ backup: install
 restore: install
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/medsite-<time>"; exit 2; }
 	$(PY) manage.py restore $(BACKUP)
+
+## Worst-case cost of rendering and diffing one section at the size limit (docs/performance.md).
+bench-content: install
+	$(PY) tests/benchmarks/content_costs.py
 
 collectstatic: install
 	$(PY) manage.py collectstatic --noinput

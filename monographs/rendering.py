@@ -524,7 +524,7 @@ def render_inline(text: str) -> str:
     """
     if not text or not text.strip():
         return ""
-    flat = " ".join(_defuse(str(text)).split())
+    flat = _defuse(" ".join(str(text).split()))
     if _BLOCK_START_RE.match(flat):
         first = flat[0] if not flat[0].isdigit() else None
         if first is None:

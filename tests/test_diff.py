@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import random
+import re
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from monographs.content import MonographContent, Section
 from monographs.diff import (
@@ -220,3 +223,38 @@ def test_diff_chunks_are_what_word_diff_marks_and_stay_bounded():
     assert time.perf_counter() - started < 5  # generous: the review screen marks with these
     assert "".join(r + s for r, _a, s in chunks) == old
     assert "".join(a + s for _r, a, s in chunks) == new
+
+
+# --- fuzzing (issue 9.6) -----------------------------------------------------------------------
+_PIECES = st.sampled_from(
+    ["a", "b", "dose", "mg", " ", "  ", "\n", "\n\n", "\t", ".", ",", "<b>", "&", '"', "\u200b",
+     "é", "* ", "| x |", "`"]
+)  # fmt: skip
+_TEXTS = st.lists(_PIECES, max_size=40).map("".join)
+_TAG_RE = re.compile(r"<(/?)([a-z]+)[^>]*>")
+
+
+def _only_marks(html: str) -> bool:
+    return all(name in {"del", "ins", "p"} for _slash, name in _TAG_RE.findall(html))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_TEXTS, _TEXTS)
+def test_fuzz_the_diff_rebuilds_both_texts_and_escapes_everything(old, new):
+    ops, _granularity = text_diff(old, new)
+    assert rebuilt(ops) == (old, new)
+    html = word_diff(old, new)
+    assert _only_marks(html)
+    assert "<b>" not in html
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_TEXTS.filter(bool), _TEXTS.filter(bool), st.integers(5_000, 40_000))
+def test_fuzz_the_diff_stays_within_its_time_bound(old_unit, new_unit, size):
+    old = (old_unit * (size // len(old_unit) + 1))[:size]
+    new = (new_unit * (size // len(new_unit) + 1))[:size]
+    started = time.process_time()
+    html = word_diff(old, new)
+    elapsed = time.process_time() - started
+    assert elapsed < 2, f"{old_unit!r} / {new_unit!r} x {size}: {elapsed:.2f}s"
+    assert _only_marks(html)

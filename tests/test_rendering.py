@@ -13,6 +13,8 @@ import time
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from monographs import rendering
 from monographs.rendering import markdown_to_text, render_inline, render_markdown
@@ -702,3 +704,133 @@ def test_images_from_the_site_itself(settings):
         assert f'src="{src}"' in render_markdown(f"![a]({src})"), src
     assert "src=" not in render_markdown("![a](https://medsite.example/admin/logout/)")
     assert "src=" not in render_markdown("![a](https://other.example/media/a.png)")
+
+
+# --- fuzzing (issue 9.6) -----------------------------------------------------------------------
+# Inputs assembled from the OWASP XSS filter-evasion shapes: script-capable elements, event
+# handlers, script schemes spelt with entities, blanks, controls and mixed case, broken and
+# nested tags and quotes, inside raw HTML, Markdown links, images, autolinks and definitions.
+def _mixed_case(word: str) -> st.SearchStrategy[str]:
+    return st.lists(st.booleans(), min_size=len(word), max_size=len(word)).map(
+        lambda flips: "".join(c.upper() if f else c for c, f in zip(word, flips, strict=True))
+    )
+
+
+_SCHEME_WORDS = st.sampled_from(["javascript", "vbscript", "data", "livescript", "JaVaScRiPt"])
+_SCHEME_NOISE = st.sampled_from(
+    ["", "\t", "\n", "\r", "\x00", "\x01", " ", "&#9;", "&#x09;", "&#10;", "&#x0A;", "&Tab;",
+     "&NewLine;", "&#0000009", "\u200b", "\ufeff"]
+)  # fmt: skip
+_COLONS = st.sampled_from([":", "&#58;", "&#x3a;", "&#X3A;", "&colon;", "&#0000058", "%3a", "\\:"])
+
+
+@st.composite
+def _script_urls(draw) -> str:
+    word = draw(_SCHEME_WORDS.flatmap(_mixed_case))
+    pieces = []
+    for char in word:
+        encoded = draw(
+            st.sampled_from([char, f"&#{ord(char)};", f"&#x{ord(char):x};", f"&#00{ord(char)}"])
+        )
+        pieces.append(draw(_SCHEME_NOISE) + encoded)
+    payload = draw(
+        st.sampled_from(["alert(1)", "alert`1`", "text/html,<script>alert(1)</script>",
+                         "image/svg+xml;base64,PHN2Zz4=", "msgbox(1)", "//%0aalert(1)"])
+    )  # fmt: skip
+    return draw(_SCHEME_NOISE) + "".join(pieces) + draw(_COLONS) + payload
+
+
+_TAGS = st.sampled_from(
+    ["script", "img", "svg", "math", "iframe", "a", "object", "embed", "style", "base", "meta",
+     "link", "form", "input", "button", "details", "video", "audio", "source", "body", "table",
+     "td", "div", "p", "frameset", "template", "noscript", "xmp", "textarea", "select",
+     "isindex", "marquee", "animate", "set", "use", "foreignObject", "mtext", "mglyph"]
+).flatmap(_mixed_case)  # fmt: skip
+_ATTRIBUTES = st.sampled_from(
+    ["onerror", "onload", "onclick", "onmouseover", "onfocus", "ontoggle", "onbegin", "href",
+     "src", "xlink:href", "style", "formaction", "action", "srcdoc", "background", "data",
+     "lowsrc", "dynsrc", "poster", "srcset", "content", "http-equiv", "from", "to", "values",
+     "attributeName", "class", "id", "title", "alt"]
+).flatmap(_mixed_case)  # fmt: skip
+_VALUES = st.one_of(
+    _script_urls(),
+    st.sampled_from(["alert(1)", "x", "expression(alert(1))", "url(javascript:alert(1))", ""]),
+)
+_QUOTES = st.sampled_from(['"', "'", "`", ""])
+_SEPARATORS = st.sampled_from([" ", "/", "\t", "\n", "/**/", " \x00"])
+
+
+@st.composite
+def _tags(draw) -> str:
+    tag = draw(_TAGS)
+    attributes = []
+    for _ in range(draw(st.integers(0, 3))):
+        quote = draw(_QUOTES)
+        value = draw(_VALUES)
+        attributes.append(f"{draw(_SEPARATORS)}{draw(_ATTRIBUTES)}={quote}{value}{quote}")
+    end = draw(st.sampled_from([">", "/>", "", " >", "//"]))
+    inner = draw(st.sampled_from(["", "x", "alert(1)", "<script>alert(1)</script>"]))
+    close = draw(st.sampled_from([f"</{tag}>", "", f"</ {tag}>", f"</{tag}"]))
+    return f"<{tag}{''.join(attributes)}{end}{inner}{close}"
+
+
+@st.composite
+def _markdown_shapes(draw) -> str:
+    url = draw(_script_urls())
+    title = draw(st.sampled_from(["", ' "t"', " 'a\" onclick=\"alert(1)'", ' "a\\" onerror=x"']))
+    return draw(
+        st.sampled_from(
+            [
+                f"[x]({url}{title})",
+                f"![x]({url}{title})",
+                f"<{url}>",
+                f"[r]\n\n[r]: {url}{title}",
+                f"[x](<{url}>)",
+                f"**[x]({url})**",
+                f"* [x]({url})",
+                f"| [x]({url}) |\n|---|\n| a |",
+                f"`{url}`",
+                f"> [x]({url})",
+            ]
+        )  # fmt: skip
+    )
+
+
+_NOISE = st.sampled_from(
+    ["<", ">", '"', "'", "`", "&", "&lt;", "<!--", "-->", "<![CDATA[", "]]>", "<?", "\n", "\n\n",
+     "    ", "*", "_", "[", "]", "(", ")", "=", "\\", "text"]
+)  # fmt: skip
+_HOSTILE = st.lists(
+    st.one_of(_tags(), _markdown_shapes(), _NOISE, _script_urls()), min_size=1, max_size=8
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_HOSTILE)
+def test_fuzz_the_sanitizer_never_lets_script_through(text):
+    assert_safe(render_markdown(text))
+    assert_safe(render_markdown(text, heading_offset=2))
+    assert_safe(render_inline(text), allowed_tags=INLINE_TAGS)
+    assert "\n" not in markdown_to_text(text)
+
+
+# Renderer cost: a short pattern repeated to a few tens of kB (how every pathological family
+# looks); the bound is generous, the real numbers are in tests/benchmarks/content_costs.py.
+_MARKDOWN_PIECES = st.sampled_from(
+    ["*", "**", "_", "__", "`", "``", "[", "]", "(", ")", "](", "![", "<", ">", "</", "<div>",
+     "<span>", "&amp;", "&#", "\\", "|", "-", "- ", "1. ", "#", "=", "~", "\n", "\n\n", "  ",
+     "    ", "\t", ":", "!", "a", "x y", "http://a"]
+)  # fmt: skip
+_PATTERNS = st.lists(_MARKDOWN_PIECES, min_size=1, max_size=6).map("".join)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_PATTERNS, st.integers(min_value=5_000, max_value=30_000))
+def test_fuzz_rendering_stays_within_its_time_bound(pattern, size):
+    text = (pattern * (size // len(pattern) + 1))[:size]
+    started = time.process_time()
+    html = render_markdown(text, heading_offset=2)
+    render_inline(text)
+    elapsed = time.process_time() - started
+    assert elapsed < 2, f"{pattern!r} x {size}: {elapsed:.2f}s"
+    assert_safe(html)

@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from monographs import sourcefile
 from monographs.content import MonographContent, Section
@@ -680,3 +682,56 @@ def test_names_and_headings_longer_than_the_admin_allows_are_refused(text, messa
     assert message in str(caught.value)
     assert "at most 200 are allowed" in str(caught.value)
     assert len(str(caught.value)) < 120
+
+
+# --- fuzzing (issue 9.6) ---------------------------------------------------------------------
+# Text assembled from the shapes the format cares about (front matter, headings, fences, the
+# disclaimer label, names) and from noise (controls, invisible characters, CR, tabs, BOM).
+_FUZZ_LINES = st.sampled_from(
+    [
+        "---", "--- ", "layout: minimal-medicine", "title: Naltrexone", "title: 'Quoted: yes'",
+        'title: "a\\tb"', 'title: "\\u202e"', "title:", "title: [x]",
+        "other_names: [Revia, Vivitrol]",
+        "other_names: []", "other_names: [a, 'b, c', \"d\"]", "other_names:", "  - Revia",
+        "  -", "- x", "# comment", "author: x", "key value", ": no key", "# Naltrexone", "#",
+        "# Other", "### Usage", "###", "### Generic Name", "### Disclaimer", "### FAQs",
+        "###   Spaced   heading  ###", "#### Sub", "## Two", "```", "~~~", "```python",
+        "    ### indented code", "**Disclaimer:** Ask a doctor.", "**Disclaimer**: x",
+        "* **Q: Can I?** A: Yes.", "* item", "| a | b |", "|---|---|", "", " ", "\t",
+        "text", "Naltrexone", "x" * 250,
+    ]
+)  # fmt: skip
+_FUZZ_NOISE = st.text(
+    alphabet=st.sampled_from(
+        list("abc #-:[]'\",*`~|\\\t\r") + ["\x00", "\x0b", "\u200b", "\u202e", "\ufeff", "é", "µ"]
+    ),
+    max_size=12,
+)
+_FUZZ_SOURCES = st.lists(
+    st.one_of(_FUZZ_LINES, _FUZZ_NOISE, st.tuples(_FUZZ_LINES, _FUZZ_NOISE).map("".join)),
+    max_size=30,
+).map("\n".join)
+
+
+def _accepts(data) -> MonographContent | None:
+    try:
+        return parse(data)
+    except SourceFormatError:
+        return None
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_FUZZ_SOURCES, _FUZZ_SOURCES.map(lambda text: "---\ntitle: T\n---\n" + text)))
+def test_fuzz_parse_raises_only_its_own_error_and_round_trips_what_it_accepts(text):
+    content = _accepts(text)
+    if content is None:
+        return
+    assert parse(write(content)) == content
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.binary(max_size=200), st.text(max_size=200)))
+def test_fuzz_parse_of_arbitrary_bytes_and_text_raises_only_its_own_error(data):
+    content = _accepts(data)
+    if content is not None:
+        assert parse(write(content)) == content
