@@ -339,7 +339,12 @@ class MonographAdmin(admin.ModelAdmin):
                     based_on=based_on,
                 )
                 if result.revision is None:
-                    return self._no_changes(request, monograph, wants_submit)
+                    return self._no_changes(
+                        request,
+                        monograph,
+                        wants_submit,
+                        form.cleaned_data.get("requested_publish_at"),
+                    )
                 revision, conflict = result.revision, result.conflict
         except workflow.WorkflowError as error:
             messages.error(request, str(error))
@@ -372,7 +377,11 @@ class MonographAdmin(admin.ModelAdmin):
             )
         elif wants_submit:
             try:
-                workflow.submit(revision=revision, by=user)
+                workflow.submit(
+                    revision=revision,
+                    by=user,
+                    publish_at=form.cleaned_data.get("requested_publish_at"),
+                )
             except workflow.WorkflowError as error:
                 messages.warning(request, f"Saved revision #{number}, but not submitted: {error}")
             else:
@@ -403,12 +412,16 @@ class MonographAdmin(admin.ModelAdmin):
         return revision
 
     def _no_changes(
-        self, request: HttpRequest, monograph: Monograph, wants_submit: bool
+        self,
+        request: HttpRequest,
+        monograph: Monograph,
+        wants_submit: bool,
+        publish_at: datetime | None = None,
     ) -> HttpResponse:
         latest = Monograph.objects.get(pk=monograph.pk).latest_revision
         if wants_submit and latest and latest.status in (S.DRAFT, S.CHANGES_REQUESTED):
             try:
-                workflow.submit(revision=latest, by=request.user)
+                workflow.submit(revision=latest, by=request.user, publish_at=publish_at)
             except workflow.WorkflowError as error:
                 messages.error(request, f"No changes to save, and not submitted: {error}")
             else:

@@ -109,6 +109,15 @@ class MonographEditForm(forms.Form):
     # them too, so a form shown again with this error can be saved.
     section_count = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     new_heading = forms.CharField(label="New section heading", max_length=200, required=False)
+    requested_publish_at = forms.DateTimeField(
+        required=False,
+        label="Ask for publication at (optional)",
+        help_text="With “Save and submit”: the time you would like it published. The moderator "
+        "decides; empty means as soon as it is approved.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        error_messages={"invalid": "Enter the publication time as a date and a time."},
+    )
 
     def __init__(
         self,

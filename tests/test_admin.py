@@ -114,6 +114,21 @@ def test_save_and_submit_sends_the_revision_to_review(client, editor, live):
     assert latest.status == S.IN_REVIEW and latest.submitted_by == editor
 
 
+def test_an_editor_may_ask_for_a_publication_time_when_submitting(client, editor, live):
+    client.force_login(editor)
+    content = edited(fresh(live).latest_revision.data, usage="Changed usage.")
+    data = form_data(content, based_on=fresh(live).latest_revision)
+    del data["_save"]
+    data["_submit"] = "Save and submit for review"
+    when = timezone.localtime(timezone.now() + timedelta(days=5)).replace(second=0, microsecond=0)
+    data["requested_publish_at"] = when.strftime("%Y-%m-%dT%H:%M")
+    client.post(change_url(live), data)
+    latest = fresh(live).latest_revision
+    assert latest.status == S.IN_REVIEW and latest.requested_publish_at == when
+    entry = AuditEntry.objects.filter(action=AuditEntry.Action.SUBMIT).latest("pk")
+    assert entry.details["requested_publish_at"] == when.isoformat()
+
+
 def test_missing_summary_refuses_the_save_and_keeps_everything_typed(client, editor, live):
     client.force_login(editor)
     before = Revision.objects.count()
