@@ -6,9 +6,11 @@ Two parts:
   ``Monograph.search_text`` when a revision is published (workflow.py calls it). Names are
   one per line, so they can be read back (``names_from_index``) without loading the live
   revision.
-- ``search(query)``: PostgreSQL full-text search (names weighted "A", text "C") together
-  with trigram word similarity on the names, so misspelled names still match; on SQLite a
-  simpler word match plus ``difflib`` over the names. Both read
+- ``search(query)``: names first, from the in-process name index (``name_index``: an exact
+  name redirects; a name spelt like the query, typos included, ranks first; "did you
+  mean" when nothing matched), then words: PostgreSQL full text on the stored document
+  (names weighted "A", text "C"), ranking at most ``TEXT_CANDIDATES`` matches together
+  with the name matches in one query; on SQLite a simpler word match. Both read
   ``Monograph.objects.published()`` only.
 
 Snippets are built here in Python for both databases: the text is escaped first and only
@@ -24,11 +26,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Expression, ExpressionWrapper, F, FloatField, Q
+from django.db import connection
+from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from . import name_index
 from .content import MonographContent
 from .models import Monograph
 from .rendering import markdown_to_text
@@ -37,11 +40,16 @@ MAX_QUERY_LENGTH = 200
 DEFAULT_LIMIT = 20
 # Must match the stored document of migration 0006 (to_tsvector("english", ...)).
 SEARCH_CONFIG = "english"
-# Trigram word similarity above which a name counts as a match ("naltrexome" ~ 0.5,
-# "metforman" ~ 0.45 against their names; unrelated words stay below 0.3).
-NAME_SIMILARITY_THRESHOLD = 0.4
-# Lower bar for "did you mean" suggestions when nothing matched at all.
-SUGGESTION_SIMILARITY_THRESHOLD = 0.3
+# Name similarity (rapidfuzz ``fuzz.ratio``, 0-100) from which a name spelt like the query
+# counts as a result: one typo in a name of four letters or more ("advyl" 80, "metforman"
+# 89); "metfxxxin" (67) does not.
+NAME_MATCH_CUTOFF = 70.0
+# The step between two name matches' places, against the text rank (ts_rank, about 0-1).
+NAME_WEIGHT = 10.0
+# What each query word that is a name (or a word of one) adds, in a query of several words.
+NAME_WORD_BONUS = 0.5
+# Lower bar (0-1) for "did you mean" suggestions when nothing matched at all.
+SUGGESTION_CUTOFF = 0.6
 SNIPPET_CHARS = 200
 
 EMPTY_MESSAGE = "Type the name of a medicine, or a word to look for, in the search box."
@@ -249,16 +257,19 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT) -> SearchOutcome:
         return SearchOutcome(query=normalised, raw_query=stripped, message=NO_WORDS_MESSAGE)
 
     outcome = SearchOutcome(query=normalised, raw_query=stripped)
-    exact = _exact_name_match(normalised)
-    if exact is not None:
-        outcome.redirect_to = exact
+    index = name_index.get()
+    exact = index.exact(normalised)
+    if len(exact) == 1:
+        # An exact name: straight to its page. Two monographs sharing the name: both listed.
+        outcome.redirect_to = exact[0].monograph()
         return outcome
 
     terms = query_terms(normalised)
+    bonus = _name_bonus(index, normalised, terms, exact, limit)
     if connection.vendor == "postgresql":
-        ranked = _search_postgresql(normalised, limit)
+        ranked = _search_postgresql(normalised, bonus, limit)
     else:
-        ranked = _search_simple(normalised, terms, limit)
+        ranked = _search_simple(normalised, terms, bonus, limit)
 
     for monograph, score in ranked:
         names = names_from_index(monograph.search_names) or [monograph.title]
@@ -274,144 +285,130 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT) -> SearchOutcome:
             )
         )
     if not outcome.results:
-        outcome.suggestions = close_names(normalised)
+        outcome.suggestions = close_names(normalised, index=index)
     return outcome
 
 
-def _exact_name_match(query: str) -> Monograph | None:
-    """The one published monograph with a name equal to the query (case-insensitive).
+def _name_bonus(
+    index: name_index.NameIndex,
+    query: str,
+    terms: list[str],
+    exact: list[name_index.NameMatch],
+    limit: int,
+) -> dict[int, float]:
+    """Monographs the names point to, with what a name match adds to their text rank.
 
-    Two monographs sharing that name: no redirect, the results list shows both.
-    """
-    folded = query.casefold()
-    found: list[Monograph] = []
-    candidates = Monograph.objects.published().filter(search_names__icontains=query)
-    for monograph in candidates.only("id", "slug", "search_names")[:50]:
-        if any(name.casefold() == folded for name in names_from_index(monograph.search_names)):
-            found.append(monograph)
-    return found[0] if len(found) == 1 else None
+    Names spelt like the whole query come first, in the name index's order (similarity,
+    then fewest edits): the best gets ``NAME_WEIGHT`` times their number, the next one
+    ``NAME_WEIGHT`` less, and so on, so no text rank (at most about 1) reorders them; a
+    text match only decides between monographs the names do not tell apart. Each query
+    word that is one of a monograph's names, or a word of one, adds ``NAME_WORD_BONUS`` (a
+    name ranks above a mention in the text, which ``ts_rank`` alone does not ensure)."""
+    ordered: list[int] = [match.monograph_id for match in exact]
+    for match in index.closest(query, limit=limit, cutoff=NAME_MATCH_CUTOFF):
+        if match.monograph_id not in ordered:
+            ordered.append(match.monograph_id)
+    bonus = {
+        monograph_id: NAME_WEIGHT * (len(ordered) - position)
+        for position, monograph_id in enumerate(ordered)
+    }
+    if len(terms) > 1:
+        for term in terms:
+            for match in index.exact(term) + index.word(term):
+                bonus[match.monograph_id] = bonus.get(match.monograph_id, 0.0) + NAME_WORD_BONUS
+    return bonus
 
 
 _RESULT_FIELDS = ("id", "slug", "title", "sort_title", "search_names", "search_text")
 
+# Rows of a word's matches that are ranked: a word found in every monograph must not cost
+# ranking all of them (docs/performance.md). Name matches are always ranked besides.
+TEXT_CANDIDATES = 200
 
-class StoredDocument(Expression):
-    """PostgreSQL's ``monographs_monograph.search_document``: the weighted full-text
-    document (names "A", text "C", config "english"), a generated column added by
-    migration 0006 and GIN-indexed. Not a model field, so the models stay database-neutral;
-    ranking reads it instead of running ``to_tsvector`` on every matching row."""
-
-    def __init__(self) -> None:
-        from django.contrib.postgres.search import SearchVectorField
-
-        super().__init__(output_field=SearchVectorField())
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        table = compiler.quote_name_unless_alias(Monograph._meta.db_table)
-        return f"{table}.{connection.ops.quote_name('search_document')}", []
-
-
-def _search_postgresql(query: str, limit: int) -> list[tuple[Monograph, float]]:
-    from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-
-    vector = StoredDocument()
-    ts_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-    with transaction.atomic():
-        # "%>" (trigram_word_similar) is what the GIN trigram index answers; its threshold
-        # is a setting, lowered for this transaction only.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
-                [str(NAME_SIMILARITY_THRESHOLD)],
-            )
-        rows = (
-            Monograph.objects.published()
-            .annotate(document=vector)
-            .filter(Q(document=ts_query) | Q(search_names__trigram_word_similar=query))
-            .annotate(
-                rank=SearchRank(vector, ts_query),
-                name_similarity=TrigramWordSimilarity(query, "search_names"),
-            )
-            .annotate(
-                score=ExpressionWrapper(F("rank") + F("name_similarity"), output_field=FloatField())
-            )
-            .order_by("-score", "sort_title", "slug")
-            .only(*_RESULT_FIELDS)[:limit]
-        )
-        return [(monograph, monograph.score) for monograph in rows]
+_RANKED_SQL = """
+WITH names AS (
+    SELECT * FROM unnest(%(ids)s::bigint[], %(bonus)s::float8[]) AS n(id, bonus)
+),
+candidates AS (
+    (SELECT m.id FROM monographs_monograph m
+     WHERE m."search_document" @@ websearch_to_tsquery(%(config)s::regconfig, %(query)s)
+       AND m.live_revision_id IS NOT NULL AND m.withdrawn_at IS NULL
+     LIMIT %(candidates)s)
+    UNION
+    SELECT id FROM names
+)
+SELECT m.id, m.slug, m.title, m.sort_title, m.search_names, m.search_text,
+       ts_rank(m."search_document", websearch_to_tsquery(%(config)s::regconfig, %(query)s))
+       + COALESCE(names.bonus, 0) AS score
+FROM monographs_monograph m
+JOIN candidates USING (id)
+LEFT JOIN names USING (id)
+WHERE m.live_revision_id IS NOT NULL AND m.withdrawn_at IS NULL
+ORDER BY score DESC, m.sort_title, m.slug
+LIMIT %(limit)s
+"""
 
 
-def _search_simple(query: str, terms: list[str], limit: int) -> list[tuple[Monograph, float]]:
-    """SQLite: every word in the names or the text, plus close spellings of a name."""
+def _search_postgresql(
+    query: str, bonus: dict[int, float], limit: int
+) -> list[tuple[Monograph, float]]:
+    """One query: the first ``TEXT_CANDIDATES`` full-text matches (GIN index on the stored
+    document of migration 0006) and the name matches, ranked together by ``ts_rank`` on the
+    stored document plus the name bonus."""
+    rows = Monograph.objects.raw(_RANKED_SQL, ranked_query_params(query, bonus, limit))
+    return [(monograph, monograph.score) for monograph in rows]
+
+
+def ranked_query_params(query: str, bonus: dict[int, float], limit: int) -> dict[str, Any]:
+    ids = list(bonus)
+    return {
+        "config": SEARCH_CONFIG,
+        "query": query,
+        "ids": ids,
+        "bonus": [bonus[i] for i in ids],
+        "candidates": TEXT_CANDIDATES,
+        "limit": limit,
+    }
+
+
+def _search_simple(
+    query: str, terms: list[str], bonus: dict[int, float], limit: int
+) -> list[tuple[Monograph, float]]:
+    """SQLite: every word in the names or the text, plus the name matches."""
     published = Monograph.objects.published()
     condition = Q()
     for term in terms:
         condition &= Q(search_names__icontains=term) | Q(search_text__icontains=term)
-    matched = list(published.filter(condition).only(*_RESULT_FIELDS)) if terms else []
-    by_id = {m.id: m for m in matched}
-
-    close_ids = {s.monograph.id for s in close_names(query, cutoff=0.75)}
-    missing = close_ids - set(by_id)
-    if missing:
-        for monograph in published.filter(id__in=missing).only(*_RESULT_FIELDS):
-            by_id[monograph.id] = monograph
+    found = published.filter(condition) if terms else published.none()
+    if bonus:
+        found = (
+            published.filter(condition | Q(id__in=list(bonus)))
+            if terms
+            else (published.filter(id__in=list(bonus)))
+        )
+    matched = list(found.only(*_RESULT_FIELDS))
 
     def score(monograph: Monograph) -> float:
         names = monograph.search_names.casefold()
         text = monograph.search_text.casefold()
-        value = sum(3.0 for t in terms if t in names)
-        value += sum(min(text.count(t), 10) * 0.1 for t in terms)
-        if monograph.id in close_ids:
-            value += 2.0
-        return value
+        value = sum(0.6 for t in terms if t in names)
+        value += sum(min(text.count(t), 10) * 0.01 for t in terms)
+        return value + bonus.get(monograph.id, 0.0)
 
-    ranked = sorted(by_id.values(), key=lambda m: (-score(m), m.sort_title, m.slug))
+    ranked = sorted(matched, key=lambda m: (-score(m), m.sort_title, m.slug))
     return [(m, score(m)) for m in ranked[:limit]]
 
 
-def close_names(query: str, *, limit: int = 5, cutoff: float = 0.6) -> list[Suggestion]:
+def close_names(
+    query: str,
+    *,
+    limit: int = 5,
+    cutoff: float = SUGGESTION_CUTOFF,
+    index: name_index.NameIndex | None = None,
+) -> list[Suggestion]:
     """Published monographs' names spelled like the query, best first ("did you mean")."""
-    folded = query.casefold()
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import TrigramWordSimilarity
-
-        candidates = list(
-            Monograph.objects.published()
-            .annotate(similarity=TrigramWordSimilarity(query, "search_names"))
-            .filter(similarity__gte=SUGGESTION_SIMILARITY_THRESHOLD)
-            .order_by("-similarity", "sort_title")
-            .only("id", "slug", "title", "search_names")[: limit * 2]
-        )
-    else:
-        candidates = list(Monograph.objects.published().only("id", "slug", "title", "search_names"))
-
-    # SequenceMatcher caches what it learns about seq2, so the query goes there; the cheap
-    # upper bounds skip most names before the real ratio is computed.
-    matcher = difflib.SequenceMatcher(None, "", folded)
-
-    def similarity(candidate: str) -> float:
-        matcher.set_seq1(candidate)
-        if matcher.real_quick_ratio() < cutoff or matcher.quick_ratio() < cutoff:
-            return 0.0
-        return matcher.ratio()
-
-    scored: list[tuple[float, str, Monograph]] = []
-    for monograph in candidates:
-        for name in names_from_index(monograph.search_names):
-            # Compare with each word too: "vivitrol" against "Vivitrol XR".
-            name_folded = name.casefold()
-            ratio = max(
-                [similarity(name_folded)] + [similarity(w) for w in _WORD.findall(name_folded)]
-            )
-            if ratio >= cutoff:
-                scored.append((ratio, name, monograph))
-    scored.sort(key=lambda item: (-item[0], item[1].casefold()))
-    suggestions: list[Suggestion] = []
-    seen: set[str] = set()
-    for _ratio, name, monograph in scored:
-        if name.casefold() not in seen:
-            seen.add(name.casefold())
-            suggestions.append(Suggestion(name=name, monograph=monograph))
-        if len(suggestions) >= limit:
-            break
-    return suggestions
+    index = index or name_index.get()
+    return [
+        Suggestion(name=match.name, monograph=match.monograph())
+        for match in index.closest(query, limit=limit, cutoff=cutoff * 100)
+    ]
