@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, QuerySet
@@ -23,7 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from . import admin_sources, clinical, review, workflow
+from . import admin_sources, clinical, permissions, review, workflow
 from .diff import ContentDiff, compare
 from .forms import (
     ApproveForm,
@@ -46,24 +45,8 @@ admin.site.index_title = "Monographs, reviews and history"
 S = Revision.Status
 
 
-# --- who may do what (the workflow refuses again; this decides what we show) -----------------
-def can_edit(user: Any) -> bool:
-    return bool(user.is_authenticated and workflow.can_edit(user))
-
-
-def can_review(user: Any) -> bool:
-    return bool(user.is_authenticated and workflow.can_review(user))
-
-
-def can_withdraw(user: Any) -> bool:
-    return bool(user.is_authenticated and workflow.can_withdraw(user))
-
-
-def can_change_disclaimer(user: Any) -> bool:
-    return bool(user.is_authenticated and workflow.can_change_disclaimer(user))
-
-
-def _require(allowed: bool) -> None:
+# --- who may do what: permissions.py decides (the workflow refuses again) --------------------
+def _require(allowed: permissions.Decision) -> None:
     if not allowed:
         raise PermissionDenied
 
@@ -184,10 +167,12 @@ class MonographAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return super().has_add_permission(request) and can_edit(request.user)
+        return super().has_add_permission(request) and bool(permissions.may_edit(request.user))
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_change_permission(request, obj) and can_edit(request.user)
+        return super().has_change_permission(request, obj) and bool(
+            permissions.may_edit(request.user)
+        )
 
     @admin.display(description="State")
     def state_badge(self, obj: Monograph) -> str:
@@ -243,7 +228,7 @@ class MonographAdmin(admin.ModelAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
         extra_context = {
             **(extra_context or {}),
-            "can_review": can_review(request.user),
+            "can_review": bool(permissions.may_review(request.user)),
             "in_review_count": Revision.objects.in_review().count(),
         }
         return super().changelist_view(request, extra_context)
@@ -254,9 +239,9 @@ class MonographAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": title,
-            "can_edit": can_edit(request.user),
-            "can_review": can_review(request.user),
-            "can_withdraw": can_withdraw(request.user),
+            "can_edit": bool(permissions.may_edit(request.user)),
+            "can_review": bool(permissions.may_review(request.user)),
+            "can_withdraw": bool(permissions.may_withdraw(request.user)),
             **extra,
         }
 
@@ -470,7 +455,7 @@ class MonographAdmin(admin.ModelAdmin):
 
     # --- review
     def review_queue_view(self, request: HttpRequest) -> HttpResponse:
-        _require(can_review(request.user))
+        _require(permissions.may_review(request.user))
         revisions = (
             Revision.objects.in_review()
             .select_related("monograph__live_revision", "created_by", "submitted_by")
@@ -488,7 +473,7 @@ class MonographAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/monographs/review_queue.html", context)
 
     def review_view(self, request: HttpRequest, revision_id: int) -> HttpResponse:
-        _require(can_review(request.user))
+        _require(permissions.may_review(request.user))
         revision = get_object_or_404(
             Revision.objects.select_related("monograph", "created_by", "submitted_by"),
             pk=revision_id,
@@ -563,9 +548,10 @@ class MonographAdmin(admin.ModelAdmin):
             revision.refresh_from_db()
         base, diff = _section_diff_for(revision)
         live = revision.monograph.live_revision
-        authors = _authors_since_live(revision)
-        # Shown up front; the workflow refuses the approval anyway.
-        own_work = request.user in authors and not settings.MEDSITE_ALLOW_SELF_APPROVAL
+        authors = permissions.authors(revision)
+        # Shown up front, with the reason; the workflow refuses the approval anyway.
+        approval = permissions.may_approve(request.user, revision)
+        own_work = approval.reason == permissions.OWN_WORK
         changes = clinical.clinical_changes(base.data, revision.data) if base is not None else []
         context = self._context(
             request,
@@ -576,12 +562,13 @@ class MonographAdmin(admin.ModelAdmin):
             live=live,
             diff=diff,
             summary=review.summarise(diff, changes),
-            contributions=contributions(revision),
+            contributions=permissions.contributions(revision),
             authors=authors,
             approve_form=approve_form,
             changes_form=changes_form,
             reviewable=revision.status == S.IN_REVIEW,
             own_work=own_work,
+            approval=approval,
             current_review=_current_review(revision),
             decisions=revision.decisions.select_related("reviewer"),
         )
@@ -641,7 +628,7 @@ class MonographAdmin(admin.ModelAdmin):
 
     def revert_view(self, request: HttpRequest, object_id: str, number: int) -> HttpResponse:
         monograph = self._monograph(request, object_id)
-        _require(can_edit(request.user))
+        _require(permissions.may_edit(request.user))
         revision = get_object_or_404(monograph.revisions, number=number)
         if request.method == "POST":
             form = RevertForm(request.POST)
@@ -678,7 +665,7 @@ class MonographAdmin(admin.ModelAdmin):
     # --- moderators' monograph actions
     def _reason_view(self, request: HttpRequest, object_id: str, *, restore: bool) -> HttpResponse:
         monograph = self._monograph(request, object_id)
-        _require(can_withdraw(request.user))
+        _require(permissions.may_withdraw(request.user))
         verb = "Restore" if restore else "Withdraw"
         if request.method == "POST":
             form = ReasonForm(request.POST)
@@ -716,7 +703,7 @@ class MonographAdmin(admin.ModelAdmin):
 
     def review_due_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         monograph = self._monograph(request, object_id)
-        _require(can_review(request.user))
+        _require(permissions.may_review(request.user))
         if request.method != "POST":
             return HttpResponseRedirect(self._change_url(monograph))
         form = ReviewDueForm(request.POST)
@@ -754,28 +741,8 @@ def _queue_row(revision: Revision, now: datetime) -> dict[str, Any]:
         "fields": [f.label for f in diff.changed_fields],
         "clinical": clinical.clinical_changes(base, revision.data) if base else [],
         "first_publication": base is None,
-        "contributions": contributions(revision),
+        "contributions": permissions.contributions(revision),
     }
-
-
-def contributions(revision: Revision) -> list[Revision]:
-    """The unpublished revisions this one carries, oldest first: each with its author and
-    change summary (a save that replaced a pending revision keeps its description)."""
-    return sorted(workflow.unpublished_chain(revision), key=lambda r: r.number)
-
-
-def _authors_since_live(revision: Revision) -> list[Any]:
-    """Everyone whose unpublished text this revision would publish: none may approve it.
-
-    The same chain the workflow's four-eyes check walks (``workflow.unpublished_chain``), so
-    the notice on the review screen says exactly what the workflow will do.
-    """
-    authors: list[Any] = []
-    chain = sorted(workflow.unpublished_chain(revision), key=lambda r: r.number)
-    for r in chain:
-        if r.created_by and r.created_by not in authors:
-            authors.append(r.created_by)
-    return authors
 
 
 # --- read-only records -------------------------------------------------------------------------
@@ -814,7 +781,11 @@ class RevisionAdmin(ReadOnlyAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # The review screen is for moderators: editors would follow the link to a 403.
         fields = super().get_readonly_fields(request, obj)
-        return fields if can_review(request.user) else [f for f in fields if f != "review_link"]
+        return (
+            fields
+            if permissions.may_review(request.user)
+            else [f for f in fields if f != "review_link"]
+        )
 
     @admin.display(description="Review")
     def review_link(self, obj: Revision) -> str:
@@ -852,7 +823,7 @@ class DisclaimerVersionAdmin(ReadOnlyAdmin):
 
     def site_disclaimer_view(self, request: HttpRequest) -> HttpResponse:
         _require(self.has_view_permission(request))
-        may_change = can_change_disclaimer(request.user)
+        may_change = permissions.may_change_disclaimer(request.user)
         current = workflow.current_site_disclaimer()
         if request.method == "POST":
             _require(may_change)

@@ -21,7 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from . import labels, workflow
+from . import labels, permissions, workflow
 from .models import Monograph, Revision
 
 
@@ -87,7 +87,7 @@ class SourceViews:
 
     # --- drafts from labels
     def label_upload(self, request: HttpRequest) -> HttpResponse:
-        _require(workflow.can_create(request.user))
+        _require(permissions.may_create(request.user))
         form = LabelUploadForm()
         if request.method == "POST":
             form = LabelUploadForm(request.POST, request.FILES)
@@ -128,7 +128,7 @@ class SourceViews:
 
     # --- label changes
     def label_changes(self, request: HttpRequest) -> HttpResponse:
-        _require(workflow.can_edit(request.user))
+        _require(permissions.may_edit(request.user))
         if request.method == "POST":
             monograph = get_object_or_404(Monograph, pk=request.POST.get("monograph"))
             form = NoteForm(request.POST)
@@ -151,7 +151,7 @@ class SourceViews:
 
     # --- scheduled publications
     def scheduled(self, request: HttpRequest) -> HttpResponse:
-        _require(workflow.can_review(request.user))
+        _require(permissions.may_review(request.user))
         form = ScheduleForm()
         if request.method == "POST":
             revision = get_object_or_404(Revision, pk=request.POST.get("revision"))

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import F
 
-from . import clinical, workflow
+from . import clinical, permissions
 from .models import Monograph, Revision
 
 S = Revision.Status
@@ -41,7 +41,9 @@ def _latest_pending(status: str) -> Any:
 
 
 def for_user(user: Any) -> Dashboard:
-    board = Dashboard(can_review=workflow.can_review(user), can_edit=workflow.can_edit(user))
+    board = Dashboard(
+        can_review=bool(permissions.may_review(user)), can_edit=bool(permissions.may_edit(user))
+    )
     if not (board.can_edit or board.can_review):
         return board
     board.drafts = list(_latest_pending(S.DRAFT).filter(created_by=user)[:LIMIT])

@@ -46,13 +46,12 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from . import uploads
+from . import permissions, uploads
 from .content import STANDARD_HEADINGS, Section
 from .page import section_body_html
 
 logger = logging.getLogger(__name__)
 
-EDIT_PERMISSION = "monographs.change_monograph"
 # Monographs are a few tens of kB; half a megabyte of Markdown is a mistake or an attack. A
 # preview of more than a section may hold (MEDSITE_MAX_SECTION_CHARS) is refused too.
 MAX_PREVIEW_BYTES = 500 * 1000
@@ -82,13 +81,7 @@ class UploadRejected(Exception):
 
 def can_use_editor(user: Any) -> bool:
     """Staff who may change monographs: the only people who need preview and upload."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and user.is_staff
-        and user.has_perm(EDIT_PERMISSION)
-    )
+    return bool(permissions.may_edit(user))
 
 
 @method_decorator(never_cache, name="dispatch")

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.cache import never_cache
 
-from . import atoz, page, workflow
+from . import atoz, page, permissions, workflow
 from .caching import public_page
 from .models import Monograph, PublicName, Revision
 
@@ -322,7 +322,7 @@ def revision_preview(request: HttpRequest, slug: str, number: int) -> HttpRespon
     as a publication."""
     user = request.user
     # 404, not 403: a draft's existence is not the public's business.
-    if not user.is_authenticated or not (workflow.can_edit(user) or workflow.can_review(user)):
+    if not permissions.may_use_staff_pages(user):
         raise Http404("No such page.")
     revision = (
         Revision.objects.select_related("monograph", "created_by")

@@ -41,7 +41,17 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import atoz, caching, clinical, labels, notifications, page, search, structured_data
+from . import (
+    atoz,
+    caching,
+    clinical,
+    labels,
+    notifications,
+    page,
+    permissions,
+    search,
+    structured_data,
+)
 from .content import MonographContent
 from .models import (
     AuditEntry,
@@ -110,40 +120,12 @@ class ImportResult:
     revision: Revision | None
 
 
-# --- permissions ------------------------------------------------------------------------
+# --- permissions (the rules live in permissions.py; the workflow enforces them) ----------
 
 
-def _allowed(user: Any, perm: str) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return bool(user.is_staff and user.has_perm(perm))
-
-
-def can_edit(user: Any) -> bool:
-    """Active staff who may change monographs (the Editors group, Moderators, superusers)."""
-    return _allowed(user, "monographs.change_monograph")
-
-
-def can_review(user: Any) -> bool:
-    """May approve and publish, or send a revision back (Moderators, superusers)."""
-    return _allowed(user, "monographs.review_monograph")
-
-
-def can_withdraw(user: Any) -> bool:
-    return _allowed(user, "monographs.withdraw_monograph")
-
-
-def can_change_disclaimer(user: Any) -> bool:
-    return _allowed(user, "monographs.add_disclaimerversion")
-
-
-def _require(check: Callable[[Any], bool], user: Any, doing: str) -> None:
-    if not check(user):
-        raise WorkflowPermissionDenied(f"You do not have permission to {doing}.")
+def _require(decision: permissions.Decision) -> None:
+    if not decision:
+        raise WorkflowPermissionDenied(decision.reason)
 
 
 # --- validation helpers -----------------------------------------------------------------
@@ -377,31 +359,6 @@ def changed_keys(old: MonographContent, new: MonographContent) -> list[str]:
     return changed
 
 
-def unpublished_chain(revision: Revision) -> list[Revision]:
-    """``revision`` and the revisions it was built on, back to (not including) published ones.
-
-    These are the edits an approval of ``revision`` would make public. A revert brings in
-    the text of the revision it reverted to, so that revision's unpublished chain counts
-    too: otherwise a moderator's own unpublished draft, reverted to by someone else, could
-    be approved by that moderator.
-    """
-    chain: list[Revision] = []
-    seen: set[int] = set()
-    todo: list[Revision | None] = [revision]
-    while todo:
-        current = todo.pop(0)
-        if current is None or current.pk in seen or current.published_at is not None:
-            continue
-        chain.append(current)
-        seen.add(current.pk)
-        todo.extend([current.based_on, current.reverted_from])
-    return chain
-
-
-def chain_author_ids(revision: Revision) -> set[int]:
-    return {r.created_by_id for r in unpublished_chain(revision) if r.created_by_id is not None}
-
-
 # --- disclaimers ------------------------------------------------------------------------
 
 
@@ -479,7 +436,7 @@ def change_site_disclaimer(*, text: str, by: Any, summary: str) -> DisclaimerVer
     Publications already made keep the version they went out with; the new text is used
     from the next publication of a monograph without its own disclaimer.
     """
-    _require(can_change_disclaimer, by, "change the site disclaimer")
+    _require(permissions.may_change_disclaimer(by))
     text = _required_text(text, "The disclaimer text")
     summary = (summary or "").strip() if isinstance(summary, str) else ""
     with transaction.atomic():
@@ -703,7 +660,7 @@ def create_monograph(
     *, content: MonographContent, by: Any, summary: str, slug: str | None = None
 ) -> Revision:
     """A new monograph with its first revision, a draft. Nothing is public yet."""
-    _require(can_edit, by, "create monographs")
+    _require(permissions.may_edit(by, "create monographs"))
     content = _check_content(content)
     summary = _summary(summary)
     slug = _slug_for(content, slug)
@@ -782,7 +739,7 @@ def save_draft(
       the edited text), anything else becomes a draft. The pending revision it replaces is
       superseded; the live one stays live.
     """
-    _require(can_edit, by, "edit monographs")
+    _require(permissions.may_edit(by))
     content = _check_content(content)
     summary = _summary(summary)
     new_hash = content.hash()
@@ -841,7 +798,7 @@ def submit(*, revision: Revision, by: Any, publish_at: datetime | None = None) -
 
     ``publish_at`` asks for a publication date and time; the moderator decides.
     """
-    _require(can_edit, by, "submit revisions for review")
+    _require(permissions.may_submit(by))
     if publish_at is not None:
         publish_at = _schedule_time(publish_at)
     with transaction.atomic():
@@ -882,7 +839,7 @@ def submit(*, revision: Revision, by: Any, publish_at: datetime | None = None) -
 
 def revert_to(*, revision: Revision, by: Any, summary: str) -> Revision:
     """A new draft with an earlier revision's content; it needs review like any edit."""
-    _require(can_edit, by, "revert monographs")
+    _require(permissions.may_edit(by, "revert monographs"))
     summary = _summary(summary)
     with transaction.atomic():
         monograph = _lock_monograph(revision.monograph_id)
@@ -974,7 +931,7 @@ def approve(
     (``clinical.clinical_changes`` against the live revision): a revision that has any is
     refused without it. The changes are recorded with the decision.
     """
-    _require(can_review, by, "approve revisions")
+    _require(permissions.may_review(by, "approve revisions"))
     comment = (comment or "").strip() if isinstance(comment, str) else ""
     if publish_at is not None:
         publish_at = _schedule_time(publish_at)
@@ -991,12 +948,9 @@ def approve(
             )
         if content_hash != revision.content_hash or revision.data.hash() != revision.content_hash:
             raise StaleRevision(f"Revision #{n} changed since you opened it; review it again.")
-        author_ids = chain_author_ids(revision)
-        if by.pk in author_ids and not settings.MEDSITE_ALLOW_SELF_APPROVAL:
-            raise WorkflowPermissionDenied(
-                "You cannot approve a revision you wrote or edited; "
-                "another moderator has to review it."
-            )
+        # Four eyes and "set your name first", decided from the monograph's history.
+        _require(permissions.may_approve(by, revision))
+        author_ids = permissions.author_ids(revision)
         changes = clinical.clinical_changes(live.data, revision.data) if live is not None else []
         if changes and clinical_checked is not True:
             count = len(changes)
@@ -1068,7 +1022,7 @@ def approve(
 
 def request_changes(*, revision: Revision, by: Any, comment: str) -> ReviewDecision:
     """Send a revision in review back to its author(s) with a required comment."""
-    _require(can_review, by, "review revisions")
+    _require(permissions.may_review(by))
     comment = _required_text(comment, "A comment saying what to change")
     with transaction.atomic():
         monograph = _lock_monograph(revision.monograph_id)
@@ -1094,7 +1048,7 @@ def request_changes(*, revision: Revision, by: Any, comment: str) -> ReviewDecis
             to_state=revision.status,
             message=comment,
         )
-        author_ids = chain_author_ids(revision)
+        author_ids = permissions.author_ids(revision)
         transaction.on_commit(
             _safely(
                 "changes-requested mail",
@@ -1111,7 +1065,7 @@ def request_changes(*, revision: Revision, by: Any, comment: str) -> ReviewDecis
 
 def withdraw(*, monograph: Monograph, by: Any, reason: str) -> Monograph:
     """Take a published monograph off the public site (its page answers 410 Gone)."""
-    _require(can_withdraw, by, "withdraw monographs")
+    _require(permissions.may_withdraw(by))
     reason = _required_text(reason, "A reason for withdrawing")
     with transaction.atomic():
         monograph = _lock_monograph(monograph.pk)
@@ -1141,7 +1095,7 @@ def withdraw(*, monograph: Monograph, by: Any, reason: str) -> Monograph:
 
 def restore(*, monograph: Monograph, by: Any, reason: str) -> Monograph:
     """Put a withdrawn monograph back on the public site."""
-    _require(can_withdraw, by, "restore monographs")
+    _require(permissions.may_restore(by))
     reason = _required_text(reason, "A reason for restoring")
     with transaction.atomic():
         monograph = _lock_monograph(monograph.pk)
@@ -1175,7 +1129,7 @@ def _years_from(day: date, years: int) -> date:
 
 def set_next_review_due(*, monograph: Monograph, by: Any, due: date) -> Monograph:
     """Change when the monograph is next due for clinical review."""
-    _require(can_review, by, "change review dates")
+    _require(permissions.may_change_review_dates(by))
     if isinstance(due, datetime) or not isinstance(due, date):
         raise InvalidInput("The next review date must be a date.")
     today = timezone.localdate()
@@ -1302,11 +1256,6 @@ class LabelDraftResult:
     revision: Revision | None
 
 
-def can_create(user: Any) -> bool:
-    """May start new monographs (and drafts from an official label)."""
-    return _allowed(user, "monographs.add_monograph")
-
-
 def _keep_label_version(label: labels.Label, filename: str) -> LabelVersion:
     version, _created = LabelVersion.objects.get_or_create(
         set_id=label.set_id,
@@ -1348,7 +1297,7 @@ def draft_from_label(*, label: labels.Label, filename: str, by: Any = None) -> L
     the staff user of the admin screen, or None for the operator's command.
     """
     if by is not None:
-        _require(can_create, by, "start monographs from a drug label")
+        _require(permissions.may_create(by, "start monographs from a drug label"))
     filename = _required_text(filename, "The file name")
     summary = f"Drafted from the drug label {filename} ({label.describe()})"
     if len(summary) > MAX_SUMMARY:
@@ -1452,7 +1401,7 @@ def record_label_change(*, monograph: Monograph, label: labels.Label, filename: 
 
 def mark_label_checked(*, monograph: Monograph, by: Any, note: str = "") -> Monograph:
     """Someone has read the newer label's changes: the monograph now follows that version."""
-    _require(can_edit, by, "mark label changes as checked")
+    _require(permissions.may_edit(by, "mark label changes as checked"))
     note = (note or "").strip() if isinstance(note, str) else ""
     with transaction.atomic():
         monograph = _lock_monograph(monograph.pk)
@@ -1559,7 +1508,7 @@ def _scheduled_revision(revision: Revision, monograph: Monograph) -> Revision:
 
 def cancel_schedule(*, revision: Revision, by: Any, reason: str = "") -> Revision:
     """Call off a scheduled publication: the revision goes back to the review queue."""
-    _require(can_review, by, "cancel scheduled publications")
+    _require(permissions.may_review(by, "cancel scheduled publications"))
     reason = (reason or "").strip() if isinstance(reason, str) else ""
     with transaction.atomic():
         monograph = _lock_monograph(revision.monograph_id)
@@ -1583,15 +1532,12 @@ def cancel_schedule(*, revision: Revision, by: Any, reason: str = "") -> Revisio
 
 def reschedule(*, revision: Revision, by: Any, publish_at: datetime) -> Revision:
     """Move a scheduled publication to another time (the approval stays)."""
-    _require(can_review, by, "reschedule publications")
+    _require(permissions.may_review(by, "reschedule publications"))
     publish_at = _schedule_time(publish_at)
     with transaction.atomic():
         monograph = _lock_monograph(revision.monograph_id)
         revision = _scheduled_revision(revision, monograph)
-        if by.pk in chain_author_ids(revision) and not settings.MEDSITE_ALLOW_SELF_APPROVAL:
-            raise WorkflowPermissionDenied(
-                "You cannot reschedule a revision you wrote or edited; another moderator has to."
-            )
+        _require(permissions.may_reschedule(by, revision))
         was = revision.publish_at
         revision.publish_at = publish_at
         revision.save(update_fields=["publish_at"])
@@ -1681,7 +1627,7 @@ def publish_due(*, now: datetime | None = None, limit: int = 200) -> list[Revisi
                 },
             )
             _invalidate_on_commit(monograph)
-            author_ids = chain_author_ids(revision)
+            author_ids = permissions.author_ids(revision)
             reviewer, done = decision.reviewer, revision
             transaction.on_commit(
                 _safely(

@@ -585,12 +585,14 @@ def test_audit_list_filters_by_action(client, moderator, in_review):
 # --- editors and moderators as users, and as attackers posting what the screens never send -----
 
 
-def test_the_review_screen_does_not_refuse_what_the_workflow_allows(
-    client, live, editor, moderator
+def test_the_review_screen_and_the_workflow_agree_on_a_replaced_draft(
+    client, live, editor, moderator, moderator2
 ):
-    # The moderator's draft was replaced by an editor's revision built from the live text:
-    # none of the moderator's words are in it, so the workflow lets them approve it. The
-    # screen used to count every author since the live revision and say they could not.
+    # The moderator's draft was replaced by an editor's revision whose form said it was built
+    # from the live text. Whether the moderator's words are in it cannot be told from what a
+    # form posts (issue 9, finding 1), so the replaced draft's author counts as an author:
+    # the screen says so up front and the workflow refuses, the same rule in both
+    # (permissions.may_approve). Before, both let the moderator approve.
     start = live.live_revision
     workflow.save_draft(
         monograph=live,
@@ -610,8 +612,19 @@ def test_the_review_screen_does_not_refuse_what_the_workflow_allows(
 
     client.force_login(moderator)
     response = client.get(review_url(editors))
+    assert response.context["own_work"] is True
+    assert [a.pk for a in response.context["authors"]] == [moderator.pk, editor.pk]
+    assert "Four-eyes rule" in response.content.decode()
+    response = client.post(
+        review_url(editors), {"action": "approve", "content_hash": editors.content_hash}
+    )
+    assert response.status_code == 200
+    assert message_texts(response)[0].startswith("Not published: You cannot approve")
+    assert Monograph.objects.get(pk=live.pk).live_revision_id == start.pk
+
+    client.force_login(moderator2)
+    response = client.get(review_url(editors))
     assert response.context["own_work"] is False
-    assert [a.pk for a in response.context["authors"]] == [editor.pk]
     assert "Four-eyes rule" not in response.content.decode()
     response = client.post(
         review_url(editors),

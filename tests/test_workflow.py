@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, Permission
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 
@@ -65,30 +65,6 @@ def _save(monograph, content, by, *, summary="Edited", based_on=None) -> workflo
 
 
 class TestPermissions:
-    def test_role_matrix(self, editor, moderator, superuser):
-        anonymous = AnonymousUser()
-        checks = [
-            workflow.can_edit,
-            workflow.can_review,
-            workflow.can_withdraw,
-            workflow.can_change_disclaimer,
-        ]
-        assert [check(anonymous) for check in checks] == [False] * 4
-        assert [check(None) for check in checks] == [False] * 4
-        assert [check(editor) for check in checks] == [True, False, False, False]
-        assert [check(moderator) for check in checks] == [True] * 4
-        assert [check(superuser) for check in checks] == [True] * 4
-
-    def test_inactive_or_non_staff_users_may_do_nothing(self, moderator, django_user_model):
-        moderator.is_active = False
-        moderator.save()
-        assert not workflow.can_edit(moderator)
-        assert not workflow.can_review(moderator)
-
-        outsider = django_user_model.objects.create_user("outsider", is_staff=False)
-        outsider.user_permissions.add(Permission.objects.get(codename="change_monograph"))
-        assert not workflow.can_edit(_fresh(outsider))
-
     def test_editor_cannot_approve(self, editor, editor2):
         revision = _in_review(editor)
         with pytest.raises(WorkflowPermissionDenied, match="permission to approve revisions"):

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
-from monographs import workflow
+from monographs import permissions, workflow
 from monographs.models import AuditEntry, Monograph, ReviewDecision, Revision
 from monographs.workflow import InvalidTransition
 from tests.workflow_helpers import edited, publish_new, sample_content
@@ -126,7 +126,7 @@ def test_an_approval_racing_a_newer_edit_never_leaves_the_older_revision_live(
     monograph = publish_new(sample_content(), editor=editor, moderator=moderator)
     second = _in_review_edit(monograph, editor, "Second")
     # Pause the first approval after its checks and before it writes anything.
-    entered = slowed(monkeypatch, workflow, "chain_author_ids")
+    entered = slowed(monkeypatch, permissions, "may_approve")
 
     def moderator_approves_second() -> Any:
         return workflow.approve(revision=second, by=moderator, content_hash=second.content_hash)
