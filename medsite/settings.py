@@ -7,6 +7,7 @@ Variables (all optional in development):
   DATABASE_URL          dj-database-url syntax; postgres://... switches to PostgreSQL
   REDIS_URL             redis://...: shared cache for several app servers (default: local memory)
   MEDSITE_ALLOW_SELF_APPROVAL  "1" lets an author approve their own revision (one-person sites)
+  MEDSITE_MAX_SECTION_CHARS    most characters in one section (default 100000)
   DJANGO_EMAIL_BACKEND  dotted path (default: console backend)
   DJANGO_SECURE_SSL_REDIRECT  redirect http to https (default on when DEBUG is off; "0" for plain
                         HTTP on loopback, e.g. benchmarks behind no proxy)
@@ -282,6 +283,9 @@ MEDSITE_UPLOADS_PER_MINUTE = int(os.environ.get("MEDSITE_UPLOADS_PER_MINUTE", "1
 # --- medsite
 MEDSITE_ALLOW_SELF_APPROVAL = env_bool("MEDSITE_ALLOW_SELF_APPROVAL", False)
 MEDSITE_REVIEW_INTERVAL_DAYS = int(os.environ.get("MEDSITE_REVIEW_INTERVAL_DAYS", "365"))
+# The most characters one section (or the disclaimer) may hold; saves and imports past it
+# are refused with a message naming the section (monographs/validation.py).
+MEDSITE_MAX_SECTION_CHARS = int(os.environ.get("MEDSITE_MAX_SECTION_CHARS", "100000"))
 MEDSITE_PUBLIC_MAX_AGE = int(os.environ.get("MEDSITE_PUBLIC_MAX_AGE", "300"))
 MEDSITE_SITE_NAME = "medsite"
 

@@ -16,17 +16,9 @@ from .content import (
     STANDARD_SECTIONS,
     MonographContent,
     Section,
-    normalise_heading,
     section_key,
 )
-from .sourcefile import body_problems, invisible_character
-
-# Headings the file format reads as something else than a section (the disclaimer, the
-# generic name line): a section called so would not come back from an export as a section.
-_RESERVED_HEADINGS = {
-    normalise_heading("Disclaimer"): "the Disclaimer box",
-    normalise_heading("Generic Name"): "the Generic name field",
-}
+from .validation import problems
 
 # A form that claims more sections than this is not one we rendered.
 MAX_SECTIONS = 60
@@ -244,13 +236,10 @@ class MonographEditForm(forms.Form):
         title = " ".join(self.cleaned_data["title"].split())
         if not title:
             raise ValidationError("The title cannot be blank.")
-        _refuse_invisible(title)
         return title
 
     def clean_generic_name(self) -> str:
-        name = " ".join(self.cleaned_data.get("generic_name", "").split())
-        _refuse_invisible(name)
-        return name
+        return " ".join(self.cleaned_data.get("generic_name", "").split())
 
     def clean_summary(self) -> str:
         summary = " ".join(self.cleaned_data["summary"].split())
@@ -264,9 +253,6 @@ class MonographEditForm(forms.Form):
             name = " ".join(line.split())
             if not name:
                 continue
-            if len(name) > 200:
-                raise ValidationError("Each other name must be at most 200 characters.")
-            _refuse_invisible(name)
             if name.casefold() not in {n.casefold() for n in names}:
                 names.append(name)
         return names
@@ -281,6 +267,7 @@ class MonographEditForm(forms.Form):
                 "again.",
             )
         sections: list[Section] = []
+        fields: list[str] = []  # the form prefix of each section kept, for its messages
         taken: set[str] = set()
         for i in range(self.count):
             if cleaned.get(f"section-{i}-remove"):
@@ -293,44 +280,37 @@ class MonographEditForm(forms.Form):
                     "A section needs a heading (tick “Remove this section” to drop it).",
                 )
                 continue
-            self._check_reserved(f"section-{i}-heading", heading)
             key = (cleaned.get(f"section-{i}-key") or "").strip()
             if not _KEY.match(key) or key in taken:
                 key = section_key(heading, taken)
             taken.add(key)
-            for problem in body_problems(body):
-                self.add_error(f"section-{i}-body", f"In “{heading}”, {problem}.")
             sections.append(Section(key=key, heading=heading, body=_normalise_body(body)))
+            fields.append(f"section-{i}-")
         new_heading = " ".join((cleaned.get("new_heading") or "").split())
         new_body = cleaned.get("new_body") or ""
         if new_body.strip() and not new_heading:
             self.add_error("new_heading", "Give the new section a heading.")
         elif new_heading:
-            self._check_reserved("new_heading", new_heading)
-            for problem in body_problems(new_body):
-                self.add_error("new_body", f"In “{new_heading}”, {problem}.")
             key = section_key(new_heading, taken)
             sections.append(Section(key=key, heading=new_heading, body=_normalise_body(new_body)))
+            fields.append("new_")
         cleaned["sections"] = sections
-        # The disclaimer is written into the same file as the sections: a ### line in it
-        # would come back from an export as a section, an unclosed fence would stop the
-        # import of the whole file.
-        for problem in body_problems(_normalise_body(cleaned.get("disclaimer") or "")):
-            self.add_error("disclaimer", f"In the disclaimer, {problem}.")
+        self._place_problems(fields)
         return cleaned
 
-    def _check_reserved(self, field: str, heading: str) -> None:
-        try:
-            _refuse_invisible(heading)
-        except ValidationError as error:
-            self.add_error(field, error)
-        use = _RESERVED_HEADINGS.get(normalise_heading(heading))
-        if use:
-            self.add_error(
-                field,
-                f"A section cannot be called “{heading}”: the monograph file would read it as "
-                f"something else. Use {use} instead, or another heading.",
-            )
+    def _place_problems(self, fields: list[str]) -> None:
+        """The workflow's content rules (validation.py), each message next to its field."""
+        if "title" not in self.cleaned_data:
+            return  # the title's own error is shown; the rest is checked on the next save
+        for problem in problems(self.to_content()):
+            field: str | None = problem.field
+            if field.startswith("section-"):
+                _, index, part = field.split("-")
+                field = fields[int(index)] + part
+            elif field not in self.fields:
+                field = None
+            if field is None or field not in self.errors:
+                self.add_error(field, problem.sentence)
 
     def to_content(self) -> MonographContent:
         """The content snapshot this form describes (call after ``is_valid()``)."""
@@ -343,17 +323,6 @@ class MonographEditForm(forms.Form):
             # Whitespace only means "no disclaimer of its own": the site-wide one applies.
             disclaimer=_blank_to_empty(_normalise_body(data.get("disclaimer", ""))),
             layout=self.base.layout if self.base else "",
-        )
-
-
-def _refuse_invisible(name: str) -> None:
-    """Names and headings are visible text: the same rule the import applies, so an export
-    always re-imports."""
-    char = invisible_character(name)
-    if char is not None:
-        raise ValidationError(
-            f"“{name}” contains an invisible character (U+{ord(char):04X}); "
-            f"retype it without pasting."
         )
 
 

@@ -61,9 +61,9 @@ from __future__ import annotations
 import json
 import re
 import string
-import unicodedata
 from dataclasses import dataclass
 
+from . import validation
 from .content import MonographContent, Section, normalise_heading, section_key
 
 __all__ = [
@@ -74,14 +74,11 @@ __all__ = [
     "OVERVIEW_HEADING",
     "MAX_SOURCE_BYTES",
     "too_large_message",
-    "invisible_character",
 ]
 
 # A long monograph is tens of kilobytes; the admin accepts at most Django's 2.5 MB of form
 # data. A bigger file is a mistake (a log, a dump), not a page anyone should publish.
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
-# Names and headings: the admin's edit form and the database allow this many characters.
-MAX_NAME_CHARS = 200
 
 KNOWN_KEYS = ("layout", "title", "other_names")
 OVERVIEW_HEADING = "Overview"
@@ -91,7 +88,7 @@ _FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
 # CommonMark ATX headings: up to three spaces of indent, the hashes, then a space or the
 # end of the line; an optional closing run of hashes is not part of the text.
 _H1 = re.compile(r"^ {0,3}#(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
-_H3 = re.compile(r"^ {0,3}###(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
+H3 = re.compile(r"^ {0,3}###(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
 _ANY_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 _CODE_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _DISCLAIMER_LABEL = re.compile(r"^\s*\*\*\s*Disclaimer\s*(?::\s*\*\*|\*\*\s*:)[ \t]*", re.I)
@@ -202,7 +199,10 @@ def parse(data: str | bytes) -> MonographContent:
             content.sections.append(Section(key=key, heading=block.heading, body=body))
     content.generic_name = generic_name or title
     content.disclaimer = disclaimer
-    _check_names(content)
+    # The content rules (names, headings, section sizes) are the workflow's, in one place.
+    problems = validation.problems(content)
+    if problems:
+        raise SourceFormatError(problems[0].message)
     return content
 
 
@@ -211,48 +211,6 @@ def too_large_message(size: int) -> str:
         f"too large ({size / 1024 / 1024:.1f} MB; a monograph file may be at most "
         f"{MAX_SOURCE_BYTES // 1024 // 1024} MB)"
     )
-
-
-# Joiners (U+200C, U+200D) are part of how some scripts are spelt; other format characters
-# (bidirectional overrides and isolates, zero-width spaces, soft hyphens) are invisible.
-_ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}
-
-
-def invisible_character(text: str) -> str | None:
-    """The first control or invisible format character in a name, if any (the admin's
-    forms can refuse the same names an import refuses)."""
-    for char in text:
-        category = unicodedata.category(char)
-        if category == "Cc" or (category == "Cf" and char not in _ALLOWED_FORMAT_CHARS):
-            return char
-    return None
-
-
-def _check_names(content: MonographContent) -> None:
-    """Names and headings are one line of visible text.
-
-    An invisible control or format character in one (a quoted front-matter value can spell
-    "\\u0000" or "\\u202e") makes a name that looks like another one, or reverses the text
-    around it on the page; PostgreSQL refuses a NUL outright.
-    """
-    named = [("the title", content.title), ("the generic name", content.generic_name)]
-    named += [(f"the other name {name!r}", name) for name in content.other_names]
-    named += [("the layout", content.layout)]
-    named += [(f"the heading {section.heading!r}", section.heading) for section in content.sections]
-    for what, text in named:
-        # The admin's limit too: an imported name it refuses could not be edited there. (The
-        # workflow itself refuses a long title or generic name, in its own words.)
-        if len(text) > MAX_NAME_CHARS and what not in ("the title", "the generic name"):
-            shown = what if len(what) < 60 else what[:40] + "…'"
-            raise SourceFormatError(
-                f"{shown} is {len(text)} characters long; at most {MAX_NAME_CHARS} are allowed"
-            )
-        char = invisible_character(text)
-        if char is not None:
-            label = unicodedata.name(char, "a control character")
-            raise SourceFormatError(
-                f"{what} contains an invisible character, U+{ord(char):04X} ({label}); remove it"
-            )
 
 
 def _decode(data: str | bytes) -> str:
@@ -303,12 +261,12 @@ def _parse_front_matter(lines: list[tuple[int, str]]) -> dict[str, str | list[st
             )
         if line[0] in " \t":
             raise SourceFormatError(
-                f"front matter line {number}: nested values are not supported, got {_snippet(line)}"
+                f"front matter line {number}: nested values are not supported, got {snippet(line)}"
             )
         match = _KEY_LINE.match(line)
         if not match:
             raise SourceFormatError(
-                f"front matter line {number}: expected 'key: value', got {_snippet(line)}"
+                f"front matter line {number}: expected 'key: value', got {snippet(line)}"
             )
         key = match["key"]
         if key not in KNOWN_KEYS:
@@ -369,7 +327,7 @@ def _scalar(text: str, number: int) -> str:
     if text[:1] in ("{", "|", ">", "&", "*", "!", "%", "@", "`"):
         raise SourceFormatError(
             f"front matter line {number}: only plain values and lists are supported, "
-            f"got {_snippet(text)}"
+            f"got {snippet(text)}"
         )
     return re.split(r"[ \t]#", text, maxsplit=1)[0].strip()
 
@@ -414,7 +372,7 @@ def _flow_list(text: str, number: int) -> list[str]:
     return items
 
 
-def _fence_step(line: str, fence: str | None) -> tuple[str | None, bool]:
+def fence_step(line: str, fence: str | None) -> tuple[str | None, bool]:
     """Track fenced code: the fence open after ``line`` and whether ``line`` is a fence line."""
     code = _CODE_FENCE.match(line)
     if not code:
@@ -437,11 +395,11 @@ def _split_blocks(lines: list[str], start: int) -> list[_Block]:
     for index in range(start, len(lines)):
         line = lines[index]
         was_open = fence is not None
-        fence, is_fence = _fence_step(line, fence)
+        fence, is_fence = fence_step(line, fence)
         if is_fence and not was_open:
             fence_line = index + 1
         if not was_open and not is_fence:
-            heading = _H3.match(line)
+            heading = H3.match(line)
             if heading:
                 text = (heading["text"] or "").strip()
                 if not text.strip("#"):  # "### ###" is an empty heading with a closing run
@@ -458,37 +416,12 @@ def _split_blocks(lines: list[str], start: int) -> list[_Block]:
     return blocks
 
 
-def body_problems(body: str) -> list[str]:
-    """What in a section body (typed in the admin) this format could not write back as it is.
-
-    The edit form refuses these so that an export re-imports to the same content: a
-    ``###`` line outside code would start a new section, and an unclosed code fence would
-    swallow every section after it.
-    """
-    problems: list[str] = []
-    fence: str | None = None
-    fence_line = 0
-    for number, line in enumerate(body.splitlines(), start=1):
-        was_open = fence is not None
-        fence, is_fence = _fence_step(line, fence)
-        if is_fence and not was_open:
-            fence_line = number
-        if not was_open and not is_fence and _H3.match(line):
-            problems.append(
-                f"line {number} ({_snippet(line)}) would start a new section: use “Add a "
-                f"section” for that, or #### for a sub-heading"
-            )
-    if fence is not None:
-        problems.append(f"line {fence_line}: the code block opened with {fence!r} is never closed")
-    return problems
-
-
 def _take_h1_title(block: _Block) -> str:
     """Remove the first ``# Title`` line (outside code) from the leading block; its text."""
     fence: str | None = None
     for index, line in enumerate(block.lines):
         was_open = fence is not None
-        fence, is_fence = _fence_step(line, fence)
+        fence, is_fence = fence_step(line, fence)
         if was_open or is_fence:
             continue
         match = _H1.match(line)
@@ -514,7 +447,7 @@ def _take_closing_disclaimer(blocks: list[_Block]) -> tuple[str, _Block | None]:
         return "", None
     fence: str | None = None
     for line in block.lines[:start]:
-        fence, _ = _fence_step(line, fence)
+        fence, _ = fence_step(line, fence)
     if fence is not None:
         return "", None  # the "paragraph" is the end of a code block
     paragraph = "\n".join(block.lines[start:end])
@@ -535,7 +468,7 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def _snippet(line: str, limit: int = 40) -> str:
+def snippet(line: str, limit: int = 40) -> str:
     line = line.strip()
     return repr(line if len(line) <= limit else line[: limit - 1] + "…")
 

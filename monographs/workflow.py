@@ -51,6 +51,7 @@ from . import (
     permissions,
     search,
     structured_data,
+    validation,
 )
 from .content import MonographContent
 from .models import (
@@ -148,24 +149,16 @@ def _summary(value: Any) -> str:
 
 
 def _check_content(content: Any) -> MonographContent:
+    """The content rules (``validation.problems``); the first problem is refused."""
     if not isinstance(content, MonographContent):
         raise InvalidInput("The monograph content is missing or not in the expected form.")
-    if not isinstance(content.title, str) or not content.title.strip():
+    if not isinstance(content.title, str):
         raise InvalidInput("A monograph needs a title.")
-    if len(content.title) > MAX_TITLE:
-        raise InvalidInput(f"The title is longer than {MAX_TITLE} characters.")
-    if len(content.generic_name or "") > MAX_TITLE:
-        raise InvalidInput(f"The generic name is longer than {MAX_TITLE} characters.")
     if not all(isinstance(name, str) for name in content.other_names):
         raise InvalidInput("Other names must be a list of names.")
-    seen: set[str] = set()
-    for section in content.sections:
-        if not section.key or not section.heading.strip():
-            raise InvalidInput("Every section needs a heading.")
-        # Sections are compared and linked by key, so a repeated key would hide one of them.
-        if section.key in seen:
-            raise InvalidInput(f'Two sections have the same key "{section.key}".')
-        seen.add(section.key)
+    problems = validation.problems(content)
+    if problems:
+        raise InvalidInput(problems[0].sentence)
     return content
 
 

@@ -83,18 +83,28 @@ def test_every_malformed_file_is_refused_in_one_line_naming_it():
 
 
 def test_a_file_the_workflow_refuses_leaves_nothing_behind(folder: Path):
-    # Parses fine, but the workflow refuses a title longer than the model allows.
+    # A title longer than the model allows: the content rules (validation.py) refuse it as
+    # the file is read, in the workflow's words, and the other files are imported.
     (folder / "long.md").write_text(f"---\ntitle: {'A' * 201}\n---\n\n### Usage\n\nNothing.\n")
 
     result = run("import_monographs", str(folder))
 
     assert result.status == 2
-    assert result.errors[0] == (
-        f"error: {folder}/long.md: The title is longer than 200 characters."
-    )
+    assert result.errors[0] == (f"error: {folder}/long.md: the title is longer than 200 characters")
     assert list(Monograph.objects.values_list("slug", flat=True)) == ["naltrexone"]
     assert Revision.objects.count() == 1
     assert AuditEntry.objects.count() == 1
+
+
+def test_an_import_the_workflow_refuses_leaves_nothing_behind():
+    # Content that did not come through the file reader: the workflow refuses it itself.
+    content = parse(SEED_PATH.read_text(encoding="utf-8"))
+    content.title = "A" * 201
+    with pytest.raises(workflow.InvalidInput, match="^The title is longer than 200 characters.$"):
+        workflow.import_source(content=content, filename="long.md")
+    assert Monograph.objects.count() == 0
+    assert Revision.objects.count() == 0
+    assert AuditEntry.objects.count() == 0
 
 
 def test_a_title_without_latin_letters_gets_a_stable_web_address(folder: Path):
