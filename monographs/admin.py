@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -36,7 +36,14 @@ from .forms import (
     initial_for,
     new_monograph_sections,
 )
-from .models import AuditEntry, DisclaimerVersion, Monograph, ReviewDecision, Revision
+from .models import (
+    AuditEntry,
+    DisclaimerVersion,
+    EditorialState,
+    Monograph,
+    ReviewDecision,
+    Revision,
+)
 
 admin.site.site_header = "medsite editorial"
 admin.site.site_title = "medsite editorial"
@@ -52,60 +59,16 @@ def _require(allowed: permissions.Decision) -> None:
 
 
 # --- the state shown in the list -----------------------------------------------------------
-STATE_LIVE = "live"
-STATE_LIVE_DRAFT = "live_draft"
-STATE_IN_REVIEW = "in_review"
-STATE_CHANGES = "changes_requested"
-STATE_DRAFT_ONLY = "draft_only"
-STATE_WITHDRAWN = "withdrawn"
-STATE_LABELS = {
-    STATE_LIVE: "Live",
-    STATE_LIVE_DRAFT: "Live + draft pending",
-    STATE_IN_REVIEW: "In review",
-    STATE_CHANGES: "Changes requested",
-    STATE_DRAFT_ONLY: "Draft only",
-    STATE_WITHDRAWN: "Withdrawn",
-}
-
-
-def monograph_state(monograph: Monograph) -> str:
-    if monograph.withdrawn_at is not None:
-        return STATE_WITHDRAWN
-    latest = monograph.latest_revision
-    status = latest.status if latest else None
-    if status == S.IN_REVIEW:
-        return STATE_IN_REVIEW
-    if status == S.CHANGES_REQUESTED:
-        return STATE_CHANGES
-    if monograph.live_revision_id is None:
-        return STATE_DRAFT_ONLY
-    if monograph.latest_revision_id != monograph.live_revision_id:
-        return STATE_LIVE_DRAFT
-    return STATE_LIVE
-
-
 class StateFilter(admin.SimpleListFilter):
     title = "state"
     parameter_name = "state"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return list(STATE_LABELS.items())
+        return list(EditorialState.choices)
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        not_withdrawn = Q(withdrawn_at__isnull=True)
-        filters = {
-            STATE_WITHDRAWN: Q(withdrawn_at__isnull=False),
-            STATE_IN_REVIEW: not_withdrawn & Q(latest_revision__status=S.IN_REVIEW),
-            STATE_CHANGES: not_withdrawn & Q(latest_revision__status=S.CHANGES_REQUESTED),
-            STATE_DRAFT_ONLY: not_withdrawn
-            & Q(live_revision__isnull=True, latest_revision__status=S.DRAFT),
-            STATE_LIVE_DRAFT: not_withdrawn
-            & Q(live_revision__isnull=False, latest_revision__status=S.DRAFT),
-            STATE_LIVE: not_withdrawn
-            & Q(live_revision__isnull=False, latest_revision_id=F("live_revision_id")),
-        }
-        if self.value() in filters:
-            return queryset.filter(filters[self.value()])
+        if self.value() in EditorialState.values:
+            return queryset.with_state().filter(editorial_state=self.value())
         return queryset
 
 
@@ -118,10 +81,15 @@ class ReviewDueFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "overdue":
-            return queryset.filter(pk__in=Monograph.objects.overdue_for_review().values("pk"))
+            return queryset.with_state().filter(is_overdue=True)
         if self.value() == "pending":
             return queryset.filter(revisions__status=S.IN_REVIEW).distinct()
         return queryset
+
+
+def _state_label(monograph: Monograph) -> str:
+    state = Monograph.objects.with_state().values_list("editorial_state", flat=True)
+    return EditorialState(state.get(pk=monograph.pk)).label
 
 
 def _day(value: date | datetime | None) -> str:
@@ -174,12 +142,13 @@ class MonographAdmin(admin.ModelAdmin):
             permissions.may_edit(request.user)
         )
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).with_state()
+
     @admin.display(description="State")
     def state_badge(self, obj: Monograph) -> str:
-        state = monograph_state(obj)
-        return format_html(
-            '<span class="ms-state ms-state-{}">{}</span>', state, STATE_LABELS[state]
-        )
+        state = EditorialState(obj.editorial_state)
+        return format_html('<span class="ms-state ms-state-{}">{}</span>', state.value, state.label)
 
     @admin.display(description="Last published", ordering="last_published_at")
     def last_published(self, obj: Monograph) -> str:
@@ -192,7 +161,7 @@ class MonographAdmin(admin.ModelAdmin):
     @admin.display(description="Next review due", ordering="next_review_due")
     def review_due(self, obj: Monograph) -> str:
         due = obj.next_review_due
-        if due is not None and obj.is_published and due < timezone.localdate():
+        if obj.is_overdue:
             return format_html('<span class="ms-overdue">{} (overdue)</span>', _day(due))
         return _day(due)
 
@@ -442,7 +411,7 @@ class MonographAdmin(admin.ModelAdmin):
             original=monograph,
             form=form,
             latest=monograph.latest_revision if monograph else None,
-            state=STATE_LABELS[monograph_state(monograph)] if monograph else None,
+            state=_state_label(monograph) if monograph else None,
             conflict_revision=conflict_revision,
             conflict_diff=conflict_diff,
             review_due_form=ReviewDueForm(

@@ -345,6 +345,21 @@ class ContentDiff:
     def has_changes(self) -> bool:
         return bool(self.changed_fields or self.changed_sections or self.order_changed)
 
+    @property
+    def changed_keys(self) -> list[str]:
+        """What changed, as keys: names first, then sections (new order, removed ones
+        after), then "disclaimer". A section added, removed, renamed or edited counts; a
+        move alone does not."""
+        names = [f.name for f in self.changed_fields if f.name != "disclaimer"]
+        disclaimer = [f.name for f in self.changed_fields if f.name == "disclaimer"]
+        return names + [s.key for s in self.changed_sections] + disclaimer
+
+
+def changed_keys(old: MonographContent, new: MonographContent) -> list[str]:
+    """The one definition of "what changed between two revisions" (the conflict flag's
+    ``changed_since`` and the review screens use it): ``compare(old, new).changed_keys``."""
+    return compare(old, new).changed_keys
+
 
 def compare(old: MonographContent | None, new: MonographContent) -> ContentDiff:
     """Compare ``old`` (None: nothing published yet) with ``new``, section by section.

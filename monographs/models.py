@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, Case, CharField, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,16 +27,61 @@ class AppendOnlyError(Exception):
     """Raised when code tries to change or delete an append-only row."""
 
 
+class EditorialState(models.TextChoices):
+    """A monograph's editorial state, as the admin list, its filter and the dashboard show it."""
+
+    LIVE = "live", "Live"
+    LIVE_DRAFT = "live_draft", "Live + draft pending"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    DRAFT_ONLY = "draft_only", "Draft only"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+_PUBLISHED = Q(live_revision__isnull=False, withdrawn_at__isnull=True)
+
+
+def _overdue(today: Any = None) -> Q:
+    from django.utils import timezone
+
+    return _PUBLISHED & Q(next_review_due__lt=today or timezone.localdate())
+
+
 class MonographQuerySet(models.QuerySet):
     def published(self) -> MonographQuerySet:
         """The one public filter: monographs with a live revision that are not withdrawn."""
-        return self.filter(live_revision__isnull=False, withdrawn_at__isnull=True)
+        return self.filter(_PUBLISHED)
 
     def overdue_for_review(self, today: Any = None) -> MonographQuerySet:
-        from django.utils import timezone
+        return self.filter(_overdue(today))
 
-        today = today or timezone.localdate()
-        return self.published().filter(next_review_due__lt=today)
+    def with_state(self, today: Any = None) -> MonographQuerySet:
+        """The one definition of a monograph's editorial state: annotates ``editorial_state``
+        (an ``EditorialState`` value; the latest revision decides, a withdrawal first) and
+        ``is_overdue`` (published and past its next review date)."""
+        state = EditorialState
+        return self.annotate(
+            editorial_state=Case(
+                When(withdrawn_at__isnull=False, then=Value(state.WITHDRAWN.value)),
+                When(latest_revision__status="in_review", then=Value(state.IN_REVIEW.value)),
+                When(
+                    latest_revision__status="changes_requested",
+                    then=Value(state.CHANGES_REQUESTED.value),
+                ),
+                When(live_revision__isnull=True, then=Value(state.DRAFT_ONLY.value)),
+                When(
+                    ~Q(latest_revision_id=F("live_revision_id")),
+                    then=Value(state.LIVE_DRAFT.value),
+                ),
+                default=Value(state.LIVE.value),
+                output_field=CharField(),
+            ),
+            is_overdue=Case(
+                When(_overdue(today), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
 
 
 class Monograph(models.Model):

@@ -45,6 +45,7 @@ from . import (
     atoz,
     caching,
     clinical,
+    diff,
     labels,
     notifications,
     page,
@@ -330,26 +331,6 @@ def _replace_latest(
     monograph.save(
         update_fields=["latest_revision", "title", "generic_name", "other_names", "sort_title"]
     )
-
-
-def changed_keys(old: MonographContent, new: MonographContent) -> list[str]:
-    """What differs between two contents: names first, then section keys, then disclaimer.
-
-    Sections are matched by key; one that was added, removed, renamed or edited counts.
-    """
-    changed = [
-        name
-        for name in ("title", "generic_name", "other_names")
-        if getattr(old, name) != getattr(new, name)
-    ]
-    old_sections = {s.key: (s.heading, s.body) for s in old.sections}
-    new_sections = {s.key: (s.heading, s.body) for s in new.sections}
-    for key in [s.key for s in new.sections] + [s.key for s in old.sections]:
-        if key not in changed and old_sections.get(key) != new_sections.get(key):
-            changed.append(key)
-    if old.disclaimer != new.disclaimer:
-        changed.append("disclaimer")
-    return changed
 
 
 # --- disclaimers ------------------------------------------------------------------------
@@ -749,7 +730,7 @@ def save_draft(
                 # silently undo the newer work, so this is a no-op too.
                 return SaveResult(None)
         conflict = latest is not None and start is not None and start.pk != latest.pk
-        changed_since = changed_keys(start.data, latest.data) if conflict else []
+        changed_since = diff.changed_keys(start.data, latest.data) if conflict else []
 
         extra: dict[str, Any] = {}
         status = Status.DRAFT

@@ -1202,3 +1202,33 @@ def test_each_markdown_box_is_named_by_its_section(client, editor, live):
     bar = html.split('class="ms-savebar"')[1]
     assert 'id="id_summary"' in bar and 'name="_save"' in bar and 'name="_submit"' in bar
     assert "style=" not in html.split('id="monograph-edit-form"')[1].split("</form>")[0]
+
+
+def test_the_editorial_state_comes_from_one_annotation(editor, moderator, live):
+    from monographs.models import EditorialState
+
+    def state(monograph):
+        row = Monograph.objects.with_state().get(pk=monograph.pk)
+        return row.editorial_state, row.is_overdue
+
+    assert state(live) == (EditorialState.LIVE, False)
+    draft = workflow.save_draft(
+        monograph=live,
+        content=edited(live.live_revision.data, usage="Draft."),
+        by=editor,
+        summary="Draft",
+        based_on=None,
+    ).revision
+    assert state(live) == (EditorialState.LIVE_DRAFT, False)
+    workflow.submit(revision=draft, by=editor)
+    assert state(live) == (EditorialState.IN_REVIEW, False)
+    workflow.request_changes(revision=draft, by=moderator, comment="No.")
+    assert state(live) == (EditorialState.CHANGES_REQUESTED, False)
+    Monograph.objects.filter(pk=live.pk).update(
+        next_review_due=timezone.localdate() - timedelta(days=1)
+    )
+    assert state(live) == (EditorialState.CHANGES_REQUESTED, True)
+    workflow.withdraw(monograph=live, by=moderator, reason="Checked")
+    assert state(live) == (EditorialState.WITHDRAWN, False)
+    only = workflow.create_monograph(content=sample_content("Newmol"), by=editor, summary="New")
+    assert state(only.monograph) == (EditorialState.DRAFT_ONLY, False)

@@ -258,3 +258,15 @@ def test_fuzz_the_diff_stays_within_its_time_bound(old_unit, new_unit, size):
     elapsed = time.process_time() - started
     assert elapsed < 2, f"{old_unit!r} / {new_unit!r} x {size}: {elapsed:.2f}s"
     assert _only_marks(html)
+
+
+def test_changed_keys_lists_names_then_sections_then_the_disclaimer():
+    from monographs.diff import changed_keys
+
+    old = content(usage="Same.", dosage="Old.", faqs="Gone.")
+    new = content(dosage="New.", usage="Same.", extra="Added.")
+    new.title, new.disclaimer = "Renamed", "A new disclaimer."
+    # Sections: the edited and the added in the new order, then the removed one; a move
+    # alone (usage after dosage) is not a change.
+    assert changed_keys(old, new) == ["title", "dosage", "extra", "faqs", "disclaimer"]
+    assert changed_keys(old, old) == []
