@@ -26,11 +26,12 @@ A source file looks like this (``content/naltrexone.md`` is the reference)::
 
 Decisions the format leaves open, made here once:
 
-- The front matter is a small YAML subset: ``key: value`` (value optionally quoted),
-  lists as a flow list (``[Revia, Vivitrol]``) or a block list (``  - Revia`` lines; what
-  ``write`` uses), ``#`` comments. Only ``layout``, ``title`` and ``other_names`` are
-  known; any other key is refused, because the content model has nowhere to keep it and
-  an import must not drop what an author wrote without saying so.
+- The front matter is YAML, read with PyYAML's safe loader (``yaml.compose``, no
+  constructors run) with every scalar read as the text written (``1.10`` or ``true`` stay
+  text). Only ``layout`` and ``title`` (one value each) and ``other_names`` (a flow or
+  block list; ``write`` uses a block list) are known; any other key is refused, because the
+  content model has nowhere to keep it and an import must not drop what an author wrote
+  without saying so. YAML tags and nested values are refused; errors name the file's line.
 - The title comes from the front matter and/or the ``# Title`` line; when both are given
   they must agree (otherwise which one the author meant is a guess).
 - Text between the title and the first ``###`` heading is kept as a leading "Overview"
@@ -39,9 +40,8 @@ Decisions the format leaves open, made here once:
   title). ``### Disclaimer`` is not a section either: its body is the disclaimer, like a
   closing ``**Disclaimer:**`` paragraph; a file may have one or the other, not both.
 - Names (title, generic name, other names, layout, headings) are one line each: runs of
-  spaces in them are read as one space. They may not hold control or invisible format
-  characters (a NUL or a right-to-left override spelt as a quoted escape included), and
-  other names and headings are at most 200 characters, like in the admin.
+  spaces in them are read as one space. The content rules (no invisible characters, at
+  most 200 characters, section sizes) are ``validation.py``'s, the same as the admin's.
 - A file is at most ``MAX_SOURCE_BYTES`` (2 MB); UTF-16 is refused with a hint.
 - A section body is the source text verbatim, only leading and trailing blank lines
   removed, so Markdown spacing, tables and nested lists survive a round trip. ``###``
@@ -62,6 +62,8 @@ import json
 import re
 import string
 from dataclasses import dataclass
+
+import yaml
 
 from . import validation
 from .content import MonographContent, Section, normalise_heading, section_key
@@ -92,8 +94,6 @@ H3 = re.compile(r"^ {0,3}###(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
 _ANY_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 _CODE_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _DISCLAIMER_LABEL = re.compile(r"^\s*\*\*\s*Disclaimer\s*(?::\s*\*\*|\*\*\s*:)[ \t]*", re.I)
-_KEY_LINE = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(?:[ \t]+(?P<value>.*))?$")
-_ITEM_LINE = re.compile(r"^(?P<indent>[ \t]*)-(?:[ \t]+(?P<value>.*))?$")
 _GENERIC_NAME = "generic name"
 _DISCLAIMER = "disclaimer"
 # Values YAML would read as something other than a string, or that start a YAML construct.
@@ -240,136 +240,134 @@ def _split_front_matter(lines: list[str]) -> tuple[list[tuple[int, str]], int]:
     raise SourceFormatError("unclosed front matter: no closing '---' line after line 1")
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, with every scalar read as the text written: a name is text, so
+    ``1.10``, ``true`` or ``2024-01-01`` stay as they are (YAML would make them a number, a
+    boolean, a date)."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {}
+
+
 def _parse_front_matter(lines: list[tuple[int, str]]) -> dict[str, str | list[str]]:
+    """The front matter, read with PyYAML's safe loader: ``layout``, ``title`` (one value
+    each) and ``other_names`` (a list of names); anything else is refused with its line."""
+    if not lines:
+        return {}
+    first = lines[0][0]  # the file's line number of the front matter's first line
+    text = "\n".join(raw for _, raw in lines) + "\n"
+    try:
+        node = yaml.compose(text, Loader=_FrontMatterLoader)
+    except yaml.MarkedYAMLError as error:
+        raise SourceFormatError(_yaml_error(error, lines, first)) from None
+    except yaml.reader.ReaderError as error:  # a control character YAML does not read
+        line = first + text[: error.position].count("\n")
+        char = error.character if isinstance(error.character, str) else chr(error.character)
+        raise SourceFormatError(
+            f"front matter line {line}: contains an invisible character, U+{ord(char):04X}; "
+            "remove it"
+        ) from None
+    except yaml.YAMLError as error:
+        raise SourceFormatError("front matter: " + " ".join(str(error).split())) from None
+    if node is None:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        line = first + node.start_mark.line
+        if isinstance(node, yaml.SequenceNode):
+            raise SourceFormatError(
+                f"front matter line {line}: a list item with no 'key:' line above it"
+            )
+        raise SourceFormatError(
+            f"front matter line {line}: expected 'key: value', got {snippet(lines[0][1])}"
+        )
     meta: dict[str, str | list[str]] = {}
-    current_list: list[str] | None = None  # the block list being read, if any
-    current_key = ""
-    for number, raw in lines:
-        line = raw.rstrip()
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        item = _ITEM_LINE.match(line)
-        if item and current_list is not None:
-            value = _scalar(item["value"] or "", number)
-            if not value:
-                raise SourceFormatError(f"front matter line {number}: empty list item")
-            current_list.append(value)
-            continue
-        if item:
-            raise SourceFormatError(
-                f"front matter line {number}: a list item with no 'key:' line above it"
-            )
-        if line[0] in " \t":
-            raise SourceFormatError(
-                f"front matter line {number}: nested values are not supported, got {snippet(line)}"
-            )
-        match = _KEY_LINE.match(line)
-        if not match:
-            raise SourceFormatError(
-                f"front matter line {number}: expected 'key: value', got {snippet(line)}"
-            )
-        key = match["key"]
+    for key_node, value_node in node.value:
+        line = first + key_node.start_mark.line
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else ""
         if key not in KNOWN_KEYS:
+            shown = key if key else _snippet_of(lines, key_node.start_mark.line)
             raise SourceFormatError(
-                f"front matter line {number}: unknown key {key!r} (known: {', '.join(KNOWN_KEYS)})"
+                f"front matter line {line}: unknown key {shown!r} (known: {', '.join(KNOWN_KEYS)})"
             )
         if key in meta:
-            raise SourceFormatError(f"front matter line {number}: {key!r} given twice")
-        if current_key:
-            _check_type(current_key, meta[current_key])
-        value_text = (match["value"] or "").strip()
-        current_key = key
-        if not value_text or value_text.startswith("#"):
-            # Either a scalar left empty or the head of a block list; the lines decide.
-            current_list = []
-            meta[key] = current_list
-        elif value_text.startswith("["):
-            current_list = None
-            meta[key] = _flow_list(value_text, number)
-        else:
-            current_list = None
-            meta[key] = _scalar(value_text, number)
-    if current_key:
-        _check_type(current_key, meta[current_key])
-    # An empty value with no items under it is an empty string for a scalar key.
-    return {
-        key: ("" if key != "other_names" and value == [] else value) for key, value in meta.items()
-    }
+            raise SourceFormatError(f"front matter line {line}: {key!r} given twice")
+        meta[key] = _front_matter_value(key, value_node, first)
+    return meta
 
 
-def _check_type(key: str, value: str | list[str]) -> None:
-    if key == "other_names" and isinstance(value, str):
-        raise SourceFormatError(
-            f"front matter 'other_names' must be a list, e.g. [Revia, Vivitrol], not {value!r}"
-        )
-    if key != "other_names" and isinstance(value, list) and value:
-        raise SourceFormatError(f"front matter {key!r} must be a single value, not a list")
+_PLAIN_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:seq"}
 
 
-def _scalar(text: str, number: int) -> str:
-    """A plain or quoted YAML scalar on one line (a trailing ``# comment`` is dropped)."""
-    text = text.strip()
-    if text.startswith('"'):
-        match = re.match(r'^"((?:[^"\\]|\\.)*)"[ \t]*(?:#.*)?$', text)
-        if not match:
-            raise SourceFormatError(f"front matter line {number}: unclosed or invalid quotes")
-        try:
-            return json.loads(f'"{match[1]}"')
-        except ValueError:
+def _front_matter_value(key: str, node: yaml.Node, first: int) -> str | list[str]:
+    line = first + node.start_mark.line
+    for part in [node] + (node.value if isinstance(node, yaml.SequenceNode) else []):
+        if isinstance(part, yaml.Node) and part.tag not in _PLAIN_TAGS | {"tag:yaml.org,2002:map"}:
             raise SourceFormatError(
-                f"front matter line {number}: invalid escape in a quoted value"
-            ) from None
-    if text.startswith("'"):
-        match = re.match(r"^'((?:[^']|'')*)'[ \t]*(?:#.*)?$", text)
-        if not match:
-            raise SourceFormatError(f"front matter line {number}: unclosed or invalid quotes")
-        return match[1].replace("''", "'")
-    if text[:1] in ("{", "|", ">", "&", "*", "!", "%", "@", "`"):
+                f"front matter line {first + part.start_mark.line}: only plain values and "
+                f"lists are supported, got the YAML tag {part.tag!r}"
+            )
+    if isinstance(node, yaml.MappingNode):
         raise SourceFormatError(
-            f"front matter line {number}: only plain values and lists are supported, "
-            f"got {snippet(text)}"
+            f"front matter line {line}: only plain values and lists are supported, "
+            f"not a mapping under {key!r}"
         )
-    return re.split(r"[ \t]#", text, maxsplit=1)[0].strip()
+    if key != "other_names":
+        if isinstance(node, yaml.SequenceNode):
+            raise SourceFormatError(f"front matter {key!r} must be a single value, not a list")
+        return node.value
+    if isinstance(node, yaml.ScalarNode):
+        if not node.value:
+            return []  # "other_names:" with nothing after it
+        raise SourceFormatError(
+            f"front matter 'other_names' must be a list, e.g. [Revia, Vivitrol], not {node.value!r}"
+        )
+    names: list[str] = []
+    for item in node.value:
+        item_line = first + item.start_mark.line
+        if isinstance(item, yaml.SequenceNode):
+            raise SourceFormatError(
+                f"front matter line {item_line}: nested lists are not supported"
+            )
+        if isinstance(item, yaml.MappingNode):
+            raise SourceFormatError(
+                f"front matter line {item_line}: only plain values and lists are supported"
+            )
+        if not item.value.strip():
+            raise SourceFormatError(f"front matter line {item_line}: empty list item")
+        names.append(item.value)
+    return names
 
 
-def _flow_list(text: str, number: int) -> list[str]:
-    text = re.sub(r"\][ \t]*#.*$", "]", text)
-    if not text.endswith("]"):
-        raise SourceFormatError(f"front matter line {number}: a '[' list must end with ']'")
-    parts: list[str] = []
-    current, quote, index = "", "", 1
-    while index < len(text) - 1:
-        char = text[index]
-        if quote:
-            if char == "\\" and quote == '"':
-                current += text[index : index + 2]
-                index += 2
-                continue
-            if char == quote:
-                quote = ""
-        elif char in "\"'" and not current.strip():
-            quote = char
-        elif char in "[]{}":
-            raise SourceFormatError(f"front matter line {number}: nested lists are not supported")
-        elif char == ",":
-            parts.append(current)
-            current = ""
-            index += 1
-            continue
-        current += char
-        index += 1
-    parts.append(current)
-    if len(parts) > 1 and not parts[-1].strip():
-        parts.pop()  # YAML allows one trailing comma
-    if len(parts) == 1 and not parts[0].strip():
-        return []
-    items = []
-    for part in parts:
-        value = _scalar(part, number) if part.strip() else ""
-        if not value:
-            raise SourceFormatError(f"front matter line {number}: empty list item")
-        items.append(value)
-    return items
+def _snippet_of(lines: list[tuple[int, str]], index: int) -> str:
+    return snippet(lines[index][1]) if 0 <= index < len(lines) else "''"
+
+
+def _yaml_error(error: yaml.MarkedYAMLError, lines: list[tuple[int, str]], first: int) -> str:
+    """PyYAML's error as one line with the file's line number, in the words this reader
+    used before for the common mistakes."""
+    context, problem = error.context or "", error.problem or "YAML error"
+    mark = error.context_mark if error.context_mark is not None else error.problem_mark
+    at = mark.line if mark is not None else 0
+    problem_at = error.problem_mark.line if error.problem_mark is not None else at
+    if "simple key" in context and "expected ':'" in problem:
+        return (
+            f"front matter line {first + at}: expected 'key: value', got {_snippet_of(lines, at)}"
+        )
+    if "quoted scalar" in context:
+        return f"front matter line {first + at}: unclosed or invalid quotes"
+    if "flow sequence" in context and "expected ',' or ']'" in problem:
+        return f"front matter line {first + at}: a '[' list must end with ']'"
+    if "flow node" in context and "found ','" in problem:
+        return f"front matter line {first + at}: empty list item"
+    if "mapping values are not allowed" in problem:
+        raw = lines[problem_at][1] if problem_at < len(lines) else ""
+        if raw[:1] in (" ", "\t"):
+            return (
+                f"front matter line {first + problem_at}: nested values are not supported, "
+                f"got {snippet(raw)}"
+            )
+        return f"front matter line {first + problem_at}: {problem} (quote a value that holds ': ')"
+    return f"front matter line {first + problem_at}: {problem}"
 
 
 def fence_step(line: str, fence: str | None) -> tuple[str | None, bool]:

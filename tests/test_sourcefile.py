@@ -735,3 +735,30 @@ def test_fuzz_parse_of_arbitrary_bytes_and_text_raises_only_its_own_error(data):
     content = _accepts(data)
     if content is not None:
         assert parse(write(content)) == content
+
+
+# --- the front matter, read with PyYAML ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        ("title: !!python/object:os.system x", "front matter line 2: only plain values"),
+        ("title: Aspirin\nother_names: [a, !!int 3]", "got the YAML tag 'tag:yaml.org,2002:int'"),
+        ("title: Aspirin\nlayout: a\x07b", "front matter line 3: contains an invisible character"),
+        ("title: [a, *b]", "front matter line 2: found undefined alias 'b'"),
+        ("title: a: b", "front matter line 2: mapping values are not allowed here"),
+    ],
+)
+def test_yaml_that_is_not_plain_values_and_lists_is_refused_in_one_line(front, message):
+    with pytest.raises(SourceFormatError) as caught:
+        parse(src("### Usage\n\nPain.\n", front=front))
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_front_matter_values_are_the_text_written_not_yaml_numbers_or_booleans():
+    content = parse(src("### Usage\n\nx\n", front="title: 1.10\nother_names: [true, 2024-01-01]"))
+    assert content.title == "1.10"
+    assert content.other_names == ["true", "2024-01-01"]
+    assert parse(write(content)) == content
