@@ -1,8 +1,9 @@
 """The editors' and moderators' screens.
 
 Thin on purpose: views gather input with the forms in ``forms.py`` and call ``workflow.py``,
-which holds every rule (and refuses, with a message fit to show, whatever breaks one). The
-permission checks here only decide what to show and refuse early; the workflow checks again.
+which enforces every rule (and refuses, with a message fit to show, whatever breaks one).
+Who may do what is asked of ``permissions.py`` (the same rules the workflow enforces), only
+to decide what to show, to say why, and to refuse early; the workflow checks again.
 Nothing in the admin deletes or bulk-edits anything: no actions, no ``list_editable``.
 """
 

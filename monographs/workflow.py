@@ -1,10 +1,11 @@
 """The workflow: the only code that changes editorial state.
 
 Every action follows one pattern (HackSoft services, Zulip's ``do_*`` functions):
-check permission and input, then inside ``transaction.atomic`` lock the monograph row,
-re-read what the caller passed (it may be stale), validate the transition, write, add the
-audit entry in the same transaction, and schedule mail and cache invalidation with
-``transaction.on_commit`` so nothing is announced that was rolled back.
+check permission (the rules of ``permissions.py``) and input (content: ``validation.py``),
+then inside ``transaction.atomic`` lock the monograph row, re-read what the caller passed
+(it may be stale), validate the transition, write, add the audit entry in the same
+transaction, and schedule mail and cache invalidation with ``transaction.on_commit`` so
+nothing is announced that was rolled back.
 
 Functions take model instances but only trust their primary keys: the rows are read again
 under the lock. They return the fresh rows; the instances passed in are left as they were.
