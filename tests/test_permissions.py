@@ -107,12 +107,19 @@ def test_a_moderator_without_a_name_cannot_approve(live, editor, moderator):
     decision = permissions.may_approve(moderator, revision)
     assert not decision and decision.reason.startswith("Set your name first")
     with pytest.raises(WorkflowPermissionDenied, match="^Set your name first"):
-        workflow.approve(revision=revision, by=moderator, content_hash=revision.content_hash)
+        workflow.approve(
+            revision=revision,
+            by=moderator,
+            content_hash=revision.content_hash,
+            clinical_checked=True,
+        )
     assert _fresh(revision).status == S.IN_REVIEW
     # A name is all it takes.
     moderator.first_name = "Morgan"
     moderator.save()
-    workflow.approve(revision=revision, by=moderator, content_hash=revision.content_hash)
+    workflow.approve(
+        revision=revision, by=moderator, content_hash=revision.content_hash, clinical_checked=True
+    )
     assert _fresh(live).live_revision_id == revision.pk
 
 
@@ -164,9 +171,16 @@ def test_a_conflict_save_carrying_the_moderators_text_does_not_make_it_approvabl
     assert [r.number for r in permissions.contributions(revision)] == [2, 3]
     assert permissions.authors(revision) == [moderator, editor]
     with pytest.raises(WorkflowPermissionDenied, match="you wrote or edited"):
-        workflow.approve(revision=revision, by=moderator, content_hash=revision.content_hash)
+        workflow.approve(
+            revision=revision,
+            by=moderator,
+            content_hash=revision.content_hash,
+            clinical_checked=True,
+        )
     assert _fresh(live).live_revision_id == opened.pk
-    workflow.approve(revision=revision, by=moderator2, content_hash=revision.content_hash)
+    workflow.approve(
+        revision=revision, by=moderator2, content_hash=revision.content_hash, clinical_checked=True
+    )
     assert _fresh(live).live_revision_id == revision.pk
 
 
@@ -195,7 +209,12 @@ def test_a_form_posted_with_based_on_the_live_revision_does_not_hide_the_moderat
     if revision.status != S.IN_REVIEW:
         revision = workflow.submit(revision=revision, by=editor)
     with pytest.raises(WorkflowPermissionDenied, match="you wrote or edited"):
-        workflow.approve(revision=revision, by=moderator, content_hash=revision.content_hash)
+        workflow.approve(
+            revision=revision,
+            by=moderator,
+            content_hash=revision.content_hash,
+            clinical_checked=True,
+        )
     assert _fresh(live).live_revision_id == opened.pk
 
 
@@ -273,7 +292,9 @@ def test_no_published_text_was_written_by_its_approver(
             elif action == "submit":
                 workflow.submit(revision=latest, by=by)
             elif action == "approve":
-                workflow.approve(revision=latest, by=by, content_hash=latest.content_hash)
+                workflow.approve(
+                    revision=latest, by=by, content_hash=latest.content_hash, clinical_checked=True
+                )
             else:
                 workflow.request_changes(revision=latest, by=by, comment="Please check.")
         except WorkflowError:
