@@ -46,7 +46,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from . import permissions, uploads
+from . import permissions, uploads, validation
 from .content import STANDARD_HEADINGS, Section
 from .page import section_body_html
 
@@ -55,7 +55,6 @@ logger = logging.getLogger(__name__)
 # Monographs are a few tens of kB; half a megabyte of Markdown is a mistake or an attack. A
 # preview of more than a section may hold (MEDSITE_MAX_SECTION_CHARS) is refused too.
 MAX_PREVIEW_BYTES = 500 * 1000
-DEFAULT_MAX_SECTION_CHARS = 100_000
 # markdownx asks for a preview once typing pauses (MARKDOWNX_SERVER_CALL_LATENCY): a person
 # makes a few a second at most. Rendering is bounded (well under a second for any section),
 # and this keeps one account from keeping a worker busy with them.
@@ -119,7 +118,7 @@ class MarkdownifyView(_EditorOnlyView):
             return _text_error(
                 f"The text is too long to preview (over {MAX_PREVIEW_BYTES // 1000} kB)."
             )
-        max_chars = int(getattr(settings, "MEDSITE_MAX_SECTION_CHARS", DEFAULT_MAX_SECTION_CHARS))
+        max_chars = validation.max_section_chars()
         if len(content) > max_chars:
             return _text_error(
                 f"The text is too long to preview: a section may hold {max_chars:,} characters "

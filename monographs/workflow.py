@@ -1277,7 +1277,7 @@ def draft_from_label(*, label: labels.Label, filename: str, by: Any = None) -> L
     summary = f"Drafted from the drug label {filename} ({label.describe()})"
     if len(summary) > MAX_SUMMARY:
         summary = summary[: MAX_SUMMARY - 1] + "…"
-    limit = int(getattr(settings, "MEDSITE_MAX_SECTION_CHARS", 100_000))
+    limit = validation.max_section_chars()
     with transaction.atomic():
         existing = _monograph_for_label(label)
         latest = None
