@@ -564,7 +564,7 @@ def _preview(client: Client, key: str, heading: str, body: str) -> str:
 def test_the_section_preview_is_the_published_section_for_the_seed(editor_client, editor):
     from monographs import workflow
     from monographs.sourcefile import parse
-    from tests.conftest import SEED_PATH
+    from tests.workflow_helpers import SEED_PATH
 
     content = parse(SEED_PATH.read_text(encoding="utf-8"))
     result = workflow.import_source(content=content, filename="naltrexone.md")

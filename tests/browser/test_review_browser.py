@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from monographs import sourcefile, workflow
 from monographs.models import Monograph, Revision
-from tests.conftest import SEED_PATH
+from tests.workflow_helpers import SEED_PATH
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
