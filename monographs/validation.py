@@ -15,6 +15,8 @@ The rules:
   reads as something else ("Disclaimer", "Generic name");
 - a section body or the disclaimer at most ``MEDSITE_MAX_SECTION_CHARS`` characters
   (100,000 by default: a long monograph section is a few thousand);
+- the References section lists readable references (one list item each, http(s) links
+  only, see ``references.py``);
 - bodies and the disclaimer hold nothing the monograph file cannot write back as it is:
   a ``###`` line outside code would start a new section, an unclosed code fence would
   swallow every section after it.
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from . import references
 from .content import MonographContent, normalise_heading
 
 # The admin's fields and the database columns allow this many characters.
@@ -173,6 +176,11 @@ def problems(content: MonographContent) -> list[Problem]:
                 Problem(f"section-{i}-body", f"in {name}, {problem}")
                 for problem in body_problems(section.body)
             ]
+            if section.key == references.KEY:
+                found += [
+                    Problem(f"section-{i}-body", f"in {name}, {problem}")
+                    for problem in references.problems(section.body)
+                ]
     size = _size_problem("disclaimer", "the disclaimer", content.disclaimer or "")
     found.append(size)
     if size is None:

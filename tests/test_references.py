@@ -123,3 +123,38 @@ def test_sources_are_shown_on_the_page_and_in_the_json_ld(client, seed_text) -> 
         "datePublished": "2023-01-26",
     }
     assert "datePublished" not in citations[1]  # an access date is not a publication date
+
+
+@pytest.mark.django_db
+def test_the_workflow_refuses_a_reference_that_is_not_http(editor, seed_text) -> None:
+    from monographs.models import Monograph
+
+    bad = with_references(seed_text, "* [Click me](javascript:alert(1)); Evil; published 2020")
+    with pytest.raises(sourcefile.SourceFormatError, match="must start with http:// or https://"):
+        sourcefile.parse(bad)  # the importer says so for the file
+    content = sourcefile.parse(seed_text)
+    content.sections.append(Section("references", "References", "* [x](javascript:alert(1))"))
+    with pytest.raises(workflow.InvalidInput, match="must start with http:// or https://"):
+        workflow.import_source(content=content, filename="bad.md")
+    content.sections[-1] = Section("references", "References", "Just text, not a list")
+    with pytest.raises(workflow.InvalidInput, match="line 1 is not a list item"):
+        workflow.create_monograph(content=content, by=editor, summary="New")
+    assert not Monograph.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_edit_form_shows_the_reference_problem_by_its_field(client, editor) -> None:
+    from django.urls import reverse
+
+    from .workflow_helpers import form_data, sample_content
+
+    content = sample_content(title="Aspirin")
+    content.sections.append(Section("references", "References", "* [x](ftp://files.example/a)"))
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:monographs_monograph_add"), form_data(content, based_on=None, summary="New")
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "a reference link must start with http:// or https://" in html
+    assert "ftp://files.example/a" in html  # what was typed is still there
