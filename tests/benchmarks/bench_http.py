@@ -44,6 +44,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -435,7 +436,20 @@ def pages(facts: dict) -> list[tuple[str, str]]:
         ("search, common word", "/search/?q=cravings"),
         (f"search, misspelt ({typo})", f"/search/?q={typo}"),
         ("sitemap.xml", "/sitemap.xml"),
+        *sitemap_sections(),
     ]
+
+
+def sitemap_sections() -> list[tuple[str, str]]:
+    """When /sitemap.xml is a sitemap index, its largest section (the monographs) too."""
+    status, body = fetch("/sitemap.xml")
+    if status != 200 or b"<sitemapindex" not in body:
+        return []
+    locs = re.findall(r"<loc>([^<]+)</loc>", body.decode("utf-8", "replace"))
+    paths = [urllib.parse.urlsplit(loc) for loc in locs]
+    paths_ = [p.path + (f"?{p.query}" if p.query else "") for p in paths]
+    monographs = [p for p in paths_ if "monograph" in p] or paths_[-1:]
+    return [(monographs[0].lstrip("/")[:34], monographs[0])] if monographs else []
 
 
 def query_counts(pages_: list[tuple[str, str]], miss_slug: str) -> dict[str, int]:
