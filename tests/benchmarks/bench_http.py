@@ -512,6 +512,7 @@ def publish_under_load(paths: list[str], slug: str) -> list[str]:
     import path (``workflow.import_source``) in a process of its own, as
     ``import_monographs`` does.
     """
+    publisher = Publisher(slug)
     for path in paths:
         fetch(path)  # every page cached before the publication
     before = worker_stats()
@@ -524,7 +525,7 @@ def publish_under_load(paths: list[str], slug: str) -> list[str]:
     for thread in threads:
         thread.start()
     time.sleep(3)
-    published = publish_one(slug)
+    published = publisher.publish()
     for thread in threads:
         thread.join(timeout=120)
     drain()
@@ -561,35 +562,60 @@ def publish_under_load(paths: list[str], slug: str) -> list[str]:
     return lines
 
 
-def publish_one(slug: str) -> str:
-    code = f"""
-import django, time
+class Publisher:
+    """A process that publishes one monograph when told to (``workflow.import_source``).
+
+    Started and made ready (Django set up, the monograph read) before the load begins, so
+    the publication lands at a known moment inside the load window.
+    """
+
+    CODE = """
+import django, sys, time
 django.setup()
 from monographs import sourcefile, workflow
 from monographs.models import Monograph
-m = Monograph.objects.select_related("live_revision").get(slug={slug!r})
+m = Monograph.objects.get(slug=sys.argv[1])
 content = sourcefile.parse(open("content/naltrexone.md", encoding="utf-8").read())
 content.title = m.title
 content.generic_name = m.generic_name
 content.other_names = list(m.other_names)
 content.sections[0].body += "\\n\\nBenchmark publication at " + str(time.time_ns()) + "."
+print("READY", flush=True)
+sys.stdin.readline()
 start = time.perf_counter()
-workflow.import_source(content=content, filename="bench/publish.md")
-print("PUBLISHED", round((time.perf_counter() - start) * 1000))
+result = workflow.import_source(content=content, filename="bench/publish.md")
+print("PUBLISHED", result.action, round((time.perf_counter() - start) * 1000), flush=True)
 """
-    out = subprocess.run(
-        [PY, "-c", code],
-        cwd=ROOT,
-        env=django_env(DJANGO_SETTINGS_MODULE="medsite.settings"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if "PUBLISHED" not in out.stdout:
-        return f"publication failed: {out.stderr.strip().splitlines()[-1:]}"
-    ms = out.stdout.split("PUBLISHED", 1)[1].strip()
-    return f"published {slug} in {ms} ms"
+
+    def __init__(self, slug: str) -> None:
+        self.slug = slug
+        self.proc = subprocess.Popen(
+            [PY, "-c", self.CODE, slug],
+            cwd=ROOT,
+            env=django_env(DJANGO_SETTINGS_MODULE="medsite.settings"),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout and self.proc.stdin
+        self.ready = self.proc.stdout.readline().startswith("READY")
+
+    def publish(self) -> str:
+        assert self.proc.stdout and self.proc.stdin
+        if not self.ready:
+            return (
+                f"publication failed: {self.proc.stderr.read()[-300:] if self.proc.stderr else ''}"
+            )
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline().split()
+        self.proc.wait(timeout=60)
+        if not line or line[0] != "PUBLISHED":
+            return (
+                f"publication failed: {self.proc.stderr.read()[-300:] if self.proc.stderr else ''}"
+            )
+        return f"{line[1]} {self.slug} in {line[2]} ms"
 
 
 # --- the run ---------------------------------------------------------------------------------
