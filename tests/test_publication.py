@@ -23,6 +23,7 @@ from django.utils import timezone
 from monographs import page, sitemaps, workflow
 from monographs.content import Section
 from monographs.models import AuditEntry, DisclaimerVersion, Monograph, PublicName, Revision
+from monographs.views import MissingParts
 from tests.workflow_helpers import (
     add_publications,
     edit_and_publish,
@@ -163,6 +164,10 @@ def test_rebuild_fills_missing_parts_without_new_revisions(client, testamol, edi
     }
     revisions = Revision.objects.count()
     _strip_parts(testamol, other)
+    # No fallback: a page without its parts is an error that names the fix.
+    with pytest.raises(MissingParts, match="rebuild_published --missing"):
+        client.get(testamol.get_absolute_url())
+    assert not PublicName.objects.exists()
 
     out = io.StringIO()
     call_command("rebuild_published", "--missing", stdout=out)
