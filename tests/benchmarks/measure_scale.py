@@ -42,8 +42,8 @@ def pages() -> list[tuple[str, str]]:
     letter = last.title[0].lower()
     return [
         ("home", "/"),
-        ("A to Z (all)", "/medicines/"),
-        (f"A to Z (letter {letter})", f"/medicines/?letter={letter}"),
+        ("A to Z (letter index)", "/medicines/"),
+        (f"A to Z (letter {letter})", f"/medicines/{letter}/"),
         ("monograph page", last.get_absolute_url()),
         ("monograph history", f"/medicines/{last.slug}/history/"),
         ("search (word)", "/search/?q=cravings"),
@@ -51,7 +51,8 @@ def pages() -> list[tuple[str, str]]:
         ("search (typo)", f"/search/?q={typo}"),
         ("search (brand)", f"/search/?q={brand.other_names[0]}"),
         ("search (nothing)", "/search/?q=qqqqzzzz"),
-        ("sitemap.xml", "/sitemap.xml"),
+        ("sitemap.xml (index)", "/sitemap.xml"),
+        ("sitemap (monographs)", "/sitemap-monographs.xml"),
     ]
 
 
