@@ -47,7 +47,7 @@ SITE_STAMP_KEY = "medsite:stamp:site"
 # Part of every page key: bumped by invalidate_all() (every public page re-renders).
 ALL_STAMP_KEY = "medsite:stamp:all"
 # Bump when templates or page code change what a cached page looks like.
-PAGE_SCHEMA = 2
+PAGE_SCHEMA = 3
 
 View = Callable[..., HttpResponse]
 

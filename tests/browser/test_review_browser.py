@@ -241,3 +241,35 @@ def test_the_edit_form_at_320_px_collapses_and_never_scrolls_sideways(
         assert page.locator("details#ms-edit-4").get_attribute("open") is not None
     finally:
         context.close()
+
+
+# --- the public page on a phone (issue 11.8) -------------------------------------------------
+
+
+def test_on_a_phone_on_this_page_is_collapsed_and_the_first_screen_shows_the_purpose(
+    live_server, browser, live_seed, screenshot_dir
+):
+    url = live_server.url + live_seed.get_absolute_url()
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    try:
+        page.goto(url)
+        assert not page.locator(".on-this-page li a").first.is_visible()
+        purpose = page.locator("#usage p").first
+        box = purpose.bounding_box()
+        assert box is not None and box["y"] < 640  # what it is for, on the first screen
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        page.screenshot(path=str(screenshot_dir / "public-monograph-first-screen-320.png"))
+        page.locator(".on-this-page summary").click()  # opens without any script
+        assert page.locator(".on-this-page li a").first.is_visible()
+    finally:
+        context.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(url)
+        assert page.locator(".on-this-page li a").first.is_visible()
+        assert not page.locator(".on-this-page summary").is_visible()
+        page.screenshot(path=str(screenshot_dir / "public-monograph-first-screen-1280.png"))
+    finally:
+        context.close()
