@@ -35,8 +35,9 @@ _VOID = {"br", "hr", "img", "wbr", "col", "input", "source"}
 
 
 def _chunks(old: str, new: str) -> list[tuple[str, str, str]]:
-    """(removed, added, unchanged-after) runs of the word diff (``diff.py`` decides them)."""
-    return diff_module._chunks(diff_module.tokenize(old), diff_module.tokenize(new))
+    """(removed, added, unchanged-after) runs of the bounded word diff: exactly what the
+    source column marks (``diff.diff_chunks``), so both columns show the same change."""
+    return diff_module.diff_chunks(old, new)
 
 
 def _wrap_words(text: str, opening: str, closing: str, before: str, after: str) -> str:
