@@ -12,7 +12,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from . import clinical, review
+from . import clinical, permissions, review
 from .caching import public_page
 from .diff import compare
 from .models import Revision
@@ -37,6 +37,13 @@ def monograph_changes(request: HttpRequest, slug: str, number: int) -> HttpRespo
     old = previous.data if previous is not None else None
     diff = compare(old, revision.data)
     changes = clinical.clinical_changes(old, revision.data)
+    # A publication that carried several saves (one replaced another while waiting) keeps
+    # each description; the public reads them without the editors' names.
+    summaries: list[str] = []
+    for contribution in permissions.contributions(revision):
+        text = contribution.change_summary.strip()
+        if text and text not in summaries:
+            summaries.append(text)
     response = render(
         request,
         "monographs/monograph_changes.html",
@@ -47,6 +54,7 @@ def monograph_changes(request: HttpRequest, slug: str, number: int) -> HttpRespo
             "previous": previous,
             "diff": diff,
             "summary": review.summarise(diff, changes),
+            "summaries": summaries,
             "canonical_url": settings.SITE_URL + request.path,
         },
     )

@@ -76,3 +76,29 @@ def test_a_withdrawn_monograph_answers_gone(
     with django_capture_on_commit_callbacks(execute=True):  # the cache is told on commit
         workflow.withdraw(monograph=twice, by=moderator, reason="Recalled")
     assert client.get(changes_url(twice, 2)).status_code == 410
+
+
+def test_a_publication_that_combined_several_edits_lists_every_description(
+    client, twice, editor, editor2, moderator
+):
+    content = twice.latest_revision.data
+    first = workflow.save_draft(
+        monograph=twice,
+        content=edited(content, usage="First editor's text."),
+        by=editor,
+        summary="Rewrote the usage",
+        based_on=twice.latest_revision,
+    ).revision
+    workflow.submit(revision=first, by=editor)
+    second = workflow.save_draft(
+        monograph=Monograph.objects.get(pk=twice.pk),
+        content=edited(content, usage="First editor's text, checked."),
+        by=editor2,
+        summary="Checked the wording",
+        based_on=first,
+    ).revision
+    workflow.approve(revision=second, by=moderator, content_hash=second.content_hash)
+    html = client.get(changes_url(twice, second.number)).content.decode()
+    listed = html.split('class="change-summaries"')[1].split("</ul>")[0]
+    assert "Rewrote the usage" in listed and "Checked the wording" in listed
+    assert "Editor1" not in html and "Editor2" not in html  # no editors' names in public
