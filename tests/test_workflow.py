@@ -650,6 +650,28 @@ class TestClinicalChanges:
         workflow.approve(revision=revision, by=moderator, content_hash=revision.content_hash)
         assert _fresh(revision).status == Status.PUBLISHED
 
+    def test_a_scheduled_approval_needs_it_too_and_records_the_changes(
+        self, editor, moderator, moderator2
+    ):
+        revision = self._dose_change(editor, moderator)
+        later = timezone.now() + timedelta(days=1)
+        with pytest.raises(ClinicalChangesNotChecked):
+            workflow.approve(
+                revision=revision,
+                by=moderator2,
+                content_hash=revision.content_hash,
+                publish_at=later,
+            )
+        workflow.approve(
+            revision=revision,
+            by=moderator2,
+            content_hash=revision.content_hash,
+            publish_at=later,
+            clinical_checked=True,
+        )
+        decision = ReviewDecision.objects.get(revision=revision)
+        assert decision.clinical_checked and decision.clinical_changes[0]["after"] == "2 g"
+
     def test_only_a_real_true_counts(self, editor, moderator, moderator2):
         revision = self._dose_change(editor, moderator)
         with pytest.raises(ClinicalChangesNotChecked):
