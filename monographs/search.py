@@ -44,6 +44,8 @@ SEARCH_CONFIG = "english"
 # counts as a result: one typo in a name of four letters or more ("advyl" 80, "metforman"
 # 89); "metfxxxin" (67) does not.
 NAME_MATCH_CUTOFF = 70.0
+# Only names within this many points of the best match count as matches.
+NAME_MATCH_MARGIN = 10.0
 # The step between two name matches' places, against the text rank (ts_rank, about 0-1).
 NAME_WEIGHT = 10.0
 # What each query word that is a name (or a word of one) adds, in a query of several words.
@@ -298,15 +300,18 @@ def _name_bonus(
 ) -> dict[int, float]:
     """Monographs the names point to, with what a name match adds to their text rank.
 
-    Names spelt like the whole query come first, in the name index's order (similarity,
+    Names spelt like the whole query (at least ``NAME_MATCH_CUTOFF``, and within
+    ``NAME_MATCH_MARGIN`` of the best) come first, in the name index's order (similarity,
     then fewest edits): the best gets ``NAME_WEIGHT`` times their number, the next one
     ``NAME_WEIGHT`` less, and so on, so no text rank (at most about 1) reorders them; a
     text match only decides between monographs the names do not tell apart. Each query
     word that is one of a monograph's names, or a word of one, adds ``NAME_WORD_BONUS`` (a
     name ranks above a mention in the text, which ``ts_rank`` alone does not ensure)."""
     ordered: list[int] = [match.monograph_id for match in exact]
-    for match in index.closest(query, limit=limit, cutoff=NAME_MATCH_CUTOFF):
-        if match.monograph_id not in ordered:
+    close = index.closest(query, limit=limit, cutoff=NAME_MATCH_CUTOFF)
+    for match in close:
+        # Names much further from the query than the best one are not what was meant.
+        if match.score >= close[0].score - NAME_MATCH_MARGIN and match.monograph_id not in ordered:
             ordered.append(match.monograph_id)
     bonus = {
         monograph_id: NAME_WEIGHT * (len(ordered) - position)
