@@ -8,10 +8,11 @@ accurate. This module keeps that index per process:
 - ``exact(query)``: the monographs having a name equal to the query (case-insensitive);
 - ``closest(query)``: the monographs whose names are spelt most like the query, scored with
   rapidfuzz's ``fuzz.ratio`` (0-100, the normalised insertion/deletion similarity), ties
-  broken by the Damerau-Levenshtein distance (one typo is one edit, whatever its kind).
+  broken by the first letter (kept by most typos), then by the Damerau-Levenshtein
+  distance (one typo is one edit, whatever its kind).
 
 Each word of a name of several words is indexed too ("glargine" finds "Insulin glargine"),
-a little below the name itself.
+``WORD_PENALTY`` below the name itself (a word should not beat a whole name as close).
 
 The index is built from ``Monograph.objects.published()`` in one query, and rebuilt when
 its *freshness token* changes: ``caching.site_generation()`` (moved by every publication,
@@ -37,7 +38,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from .models import Monograph
 
 # A word of a longer name scores this much below the same text as a whole name.
-WORD_PENALTY = 3.0
+WORD_PENALTY = 10.0
 _WORD = re.compile(r"\w+", re.UNICODE)
 MIN_WORD_LENGTH = 4
 
@@ -134,7 +135,7 @@ class NameIndex:
             limit=max(limit * 4, 20),
             score_cutoff=max(cutoff - 0.001, 0),
         )
-        scored: list[tuple[float, int, int, str]] = []
+        scored: list[tuple[float, bool, int, int, str]] = []
         for choice, score, index in found:
             ids, name, is_word = self.entries[index]
             if is_word:
@@ -143,10 +144,13 @@ class NameIndex:
                     continue
             edits = DamerauLevenshtein.distance(key, choice)
             for monograph_id in ids:
-                scored.append((-score, edits, monograph_id, name))
-        scored.sort(key=lambda item: (item[0], item[1], item[3].casefold(), item[2]))
+                # Ties: a name with the query's first letter (a typo rarely changes that),
+                # then the fewest edits.
+                other_first = choice[:1] != key[:1]
+                scored.append((-score, other_first, edits, monograph_id, name))
+        scored.sort(key=lambda item: (item[0], item[1], item[2], item[4].casefold(), item[3]))
         best: dict[int, NameMatch] = {}
-        for negative, _edits, monograph_id, name in scored:
+        for negative, _first, _edits, monograph_id, name in scored:
             if monograph_id not in best:
                 best[monograph_id] = NameMatch(
                     monograph_id, self.slugs[monograph_id], name, -negative

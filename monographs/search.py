@@ -341,16 +341,26 @@ candidates AS (
      LIMIT %(candidates)s)
     UNION
     SELECT id FROM names
+),
+ranked AS (
+    SELECT c.id, d.sort_title, d.slug,
+           ts_rank(d."search_document", websearch_to_tsquery(%(config)s::regconfig, %(query)s))
+           + COALESCE(n.bonus, 0) AS score
+    FROM candidates c
+    -- LIMIT 1 keeps each lookup a primary-key probe (no hash join over every monograph).
+    CROSS JOIN LATERAL (
+        SELECT m."search_document", m.sort_title, m.slug FROM monographs_monograph m
+        WHERE m.id = c.id AND m.live_revision_id IS NOT NULL AND m.withdrawn_at IS NULL
+        LIMIT 1
+    ) d
+    LEFT JOIN names n ON n.id = c.id
+    ORDER BY score DESC, d.sort_title, d.slug
+    LIMIT %(limit)s
 )
-SELECT m.id, m.slug, m.title, m.sort_title, m.search_names, m.search_text,
-       ts_rank(m."search_document", websearch_to_tsquery(%(config)s::regconfig, %(query)s))
-       + COALESCE(names.bonus, 0) AS score
-FROM monographs_monograph m
-JOIN candidates USING (id)
-LEFT JOIN names USING (id)
-WHERE m.live_revision_id IS NOT NULL AND m.withdrawn_at IS NULL
-ORDER BY score DESC, m.sort_title, m.slug
-LIMIT %(limit)s
+SELECT m.id, m.slug, m.title, m.sort_title, m.search_names, m.search_text, r.score
+FROM ranked r
+CROSS JOIN LATERAL (SELECT * FROM monographs_monograph m WHERE m.id = r.id LIMIT 1) m
+ORDER BY r.score DESC, r.sort_title, r.slug
 """
 
 
@@ -359,7 +369,7 @@ def _search_postgresql(
 ) -> list[tuple[Monograph, float]]:
     """One query: the first ``TEXT_CANDIDATES`` full-text matches (GIN index on the stored
     document of migration 0006) and the name matches, ranked together by ``ts_rank`` on the
-    stored document plus the name bonus."""
+    stored document plus the name bonus; only the best ``limit`` rows' text is read."""
     rows = Monograph.objects.raw(_RANKED_SQL, ranked_query_params(query, bonus, limit))
     return [(monograph, monograph.score) for monograph in rows]
 
