@@ -8,9 +8,10 @@ each kind of query, ``QUERIES_PER_KIND`` (default 50) *different* queries go thr
 search view with the page cache bypassed (a miss: name index, SQL, snippets, template),
 then the same queries again through the cached view (a hit). Prints median and p95 per
 kind in milliseconds (wall clock, and this process's CPU time for a miss: on a loaded
-machine the wall clock mostly measures waiting), the SQL queries of one miss, the name index's build time and size
-and the process's resident memory. ``--explain`` also prints ``EXPLAIN ANALYZE`` of the
-ranked full-text query for a common word, a phrase and a misspelt name.
+machine the wall clock mostly measures waiting), the SQL queries of one miss, the name
+index's build time and size and the process's resident memory. ``--explain`` also prints
+``EXPLAIN ANALYZE`` of the ranked full-text query for a common word, a phrase and a
+misspelt name.
 
 Kinds: an exact generic name, an exact brand name (both redirects), a generic name and a
 brand name with one typo, a common word (in every monograph: "cravings"), a phrase in
