@@ -329,15 +329,28 @@ _RESULT_FIELDS = ("id", "slug", "title", "sort_title", "search_names", "search_t
 # Rows of a word's matches that are ranked: a word found in every monograph must not cost
 # ranking all of them (docs/performance.md). Name matches are always ranked besides.
 TEXT_CANDIDATES = 200
+# Rows having all of a phrase's words that are checked for the phrase itself (word order).
+TEXT_SCANNED = 1000
 
-_RANKED_SQL = """
+_RANKED_SQL = r"""
 WITH names AS (
     SELECT * FROM unnest(%(ids)s::bigint[], %(bonus)s::float8[]) AS n(id, bonus)
 ),
+query AS (
+    SELECT q, CASE WHEN strpos(q::text, '!') > 0 THEN q
+                   ELSE regexp_replace(q::text, '<(\d+|-)>', '&', 'g')::tsquery END AS words
+    FROM websearch_to_tsquery(%(config)s::regconfig, %(query)s) AS q
+),
 candidates AS (
-    (SELECT m.id FROM monographs_monograph m
-     WHERE m."search_document" @@ websearch_to_tsquery(%(config)s::regconfig, %(query)s)
-       AND m.live_revision_id IS NOT NULL AND m.withdrawn_at IS NULL
+    (SELECT s.id FROM (
+        -- A phrase is looked for among the first rows having all its words: checking the
+        -- word order needs each row's document, so the rows read are bounded too.
+        SELECT m.id, m."search_document" FROM monographs_monograph m
+        WHERE m."search_document" @@ (SELECT words FROM query)
+          AND m.live_revision_id IS NOT NULL AND m.withdrawn_at IS NULL
+        LIMIT %(scanned)s
+     ) s
+     WHERE s."search_document" @@ (SELECT q FROM query)
      LIMIT %(candidates)s)
     UNION
     SELECT id FROM names
@@ -382,6 +395,7 @@ def ranked_query_params(query: str, bonus: dict[int, float], limit: int) -> dict
         "ids": ids,
         "bonus": [bonus[i] for i in ids],
         "candidates": TEXT_CANDIDATES,
+        "scanned": TEXT_SCANNED,
         "limit": limit,
     }
 

@@ -176,6 +176,16 @@ def test_postgresql_misspelling_in_a_brand_name_and_a_partial_name(monographs):
 
 
 @on_postgresql
+def test_postgresql_phrases_and_excluded_words(monographs):
+    assert titles(search.search('"alcohol use disorder"')) == ["Naltrexone"]
+    # Both words are in Naltrexone's text, not in this order.
+    assert titles(search.search('"disorder alcohol"')) == []
+    assert sorted(titles(search.search("tablets"))) == ["Ibuprofen", "Metformin"]
+    assert titles(search.search("tablets -fever")) == ["Metformin"]
+    assert titles(search.search('tablets -"topical gel"')) == ["Metformin"]
+
+
+@on_postgresql
 def test_postgresql_stemming_finds_other_forms_of_a_word(monographs):
     outcome = search.search("craving")
     assert titles(outcome) == ["Naltrexone"]
