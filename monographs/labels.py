@@ -24,8 +24,8 @@ The text is cleaned, never rewritten: the label's own section numbers and headin
 items, subsections become paragraphs, tables become Markdown tables. Editors then turn it
 into plain language: the result is only ever a draft for review (``workflow.draft_from_label``).
 
-``label_sections`` gives the cleaned text per label section for ``check_labels``, which
-compares two versions of a label.
+``label_sections(label, tables=False)`` gives the cleaned text per label section for
+``check_labels``, which compares two versions of a label (``compare``).
 """
 
 from __future__ import annotations
@@ -409,11 +409,14 @@ def _cell(text: str) -> str:
 # --- mapping -------------------------------------------------------------------------------
 
 
-def label_sections(label: Label) -> dict[str, str]:
+def label_sections(label: Label, *, tables: bool = True) -> dict[str, str]:
     """Each usable label field as cleaned Markdown, its tables as Markdown tables.
 
     openFDA flattens each table into the section's text as well; where that flattened run
-    is found, the table takes its place, otherwise the table follows the text.
+    is found, the table takes its place, otherwise the table follows the text. Without
+    ``tables`` the flattened text stays as it is: what ``compare`` reads, because it holds
+    every word of the tables too and stays aligned between two versions of a label even
+    when one version's tables do not match its text.
     """
     sections: dict[str, str] = {}
     for label_field in USABLE_FIELDS:
@@ -421,7 +424,7 @@ def label_sections(label: Label) -> dict[str, str]:
         body = "\n\n".join(
             part for part in (clean_text(text, label_field) for text in texts) if part.strip()
         )
-        if label_field in TABLE_FIELDS:
+        if tables and label_field in TABLE_FIELDS:
             for table in label.tables.get(label_field, []):
                 body = _place_table(body, table)
         if body.strip():

@@ -154,6 +154,13 @@ def problems(body: str) -> list[str]:
     return [problem for number, text in _items(body) if (problem := _read(number, text)[1])]
 
 
+def is_references_heading(heading: str) -> bool:
+    """Whether a heading names the sources ("References", "Sources", "Bibliography")."""
+    from .content import standard_key
+
+    return standard_key(heading) == KEY
+
+
 def section_references(section: Section) -> list[Reference]:
     return parse(section.body) if section.key == KEY else []
 

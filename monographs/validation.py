@@ -176,6 +176,14 @@ def problems(content: MonographContent) -> list[Problem]:
                 Problem(f"section-{i}-body", f"in {name}, {problem}")
                 for problem in body_problems(section.body)
             ]
+            if section.key != references.KEY and references.is_references_heading(section.heading):
+                found.append(
+                    Problem(
+                        f"section-{i}-heading",
+                        f"the monograph already has a References section: add the sources "
+                        f"from “{section.heading}” to it",
+                    )
+                )
             if section.key == references.KEY:
                 found += [
                     Problem(f"section-{i}-body", f"in {name}, {problem}")

@@ -1238,7 +1238,7 @@ def _keep_label_version(label: labels.Label, filename: str) -> LabelVersion:
         defaults={
             "effective_date": label.effective_date,
             "generic_name": label.generic_name,
-            "sections": labels.label_sections(label),
+            "sections": labels.label_sections(label, tables=False),
             "filename": filename[:500],
         },
     )

@@ -263,3 +263,24 @@ def test_marking_a_label_change_checked_is_audited(tmp_path, editor) -> None:
     assert entry.details["change"]["version"] == "5"
     with pytest.raises(workflow.InvalidTransition):
         workflow.mark_label_checked(monograph=monograph, by=editor)
+
+
+@pytest.mark.django_db
+def test_a_dose_changed_in_the_text_only_is_reported_as_that_dose(tmp_path) -> None:
+    """A newer label whose text changed but whose table field did not (seen in the wild:
+    the flattened text and the tables need not agree) still reads as one dose change."""
+    workflow.draft_from_label(label=labels.read_label_file(NEXIUM), filename="nexium.json")
+    data = json.loads(NEXIUM.read_text(encoding="utf-8"))
+    label = data["results"][0]
+    label["version"] = "5"
+    label["dosage_and_administration"] = [
+        label["dosage_and_administration"][0].replace("20 mg", "80 mg", 1)
+    ]
+    path = tmp_path / "nexium.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    call_command("check_labels", str(tmp_path))
+    change = Monograph.objects.get().label_change
+    [dosage] = change["sections"]
+    assert [item["text"] for item in dosage["clinical"]] == [
+        "Dosage and administration: 20 mg → 80 mg"
+    ]

@@ -158,3 +158,18 @@ def test_the_edit_form_shows_the_reference_problem_by_its_field(client, editor) 
     html = response.content.decode()
     assert "a reference link must start with http:// or https://" in html
     assert "ftp://files.example/a" in html  # what was typed is still there
+
+
+def test_a_second_references_section_is_refused() -> None:
+    from monographs import validation
+
+    from .workflow_helpers import sample_content
+
+    content = sample_content(title="Aspirin")
+    content.sections += [
+        Section("references", "References", "* [a](https://a.example)"),
+        Section("references_2", "Sources", "* [x](ftp://a)"),
+    ]
+    [problem] = validation.problems(content)
+    assert problem.field == f"section-{len(content.sections) - 1}-heading"
+    assert "already has a References section" in problem.message
