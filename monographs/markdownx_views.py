@@ -13,9 +13,11 @@ so its widget JavaScript works unchanged, and add:
   so the serious side-effects callout, FAQ pairs, heading levels and tables show as they
   will be published; with no section named, a section's body under the page's heading
   rules. Always sanitized (``rendering``), with a size cap (the section size limit) and a
-  rate limit per user (MEDSITE_PREVIEW_RATE previews per MEDSITE_PREVIEW_RATE_WINDOW seconds,
-  counted in the cache): past it a 429 whose body, which the widget puts where the preview
-  goes, says to wait a moment;
+  rate limit per user (MEDSITE_PREVIEW_RATE units per MEDSITE_PREVIEW_RATE_WINDOW seconds,
+  counted in the cache; a preview costs one unit per started 5,000 characters, so opening a
+  long monograph, which previews every section, stays well inside it while a flood of
+  100 kB previews does not): past it a 429 whose body, which the widget puts where the
+  preview goes, says to wait a moment;
 - uploads are decided by the file's bytes: JPEG, PNG or WebP that Pillow opens, verifies and fully
   decodes, under a byte cap and a pixel cap; they are re-encoded by Pillow from the pixels alone
   (no EXIF, XMP, JPEG comment, PNG text chunk or trailing payload; a colour profile is applied
@@ -58,8 +60,9 @@ MAX_PREVIEW_BYTES = 500 * 1000
 # markdownx asks for a preview once typing pauses (MARKDOWNX_SERVER_CALL_LATENCY): a person
 # makes a few a second at most. Rendering is bounded (well under a second for any section),
 # and this keeps one account from keeping a worker busy with them.
-DEFAULT_PREVIEW_RATE = 20
+DEFAULT_PREVIEW_RATE = 150
 DEFAULT_PREVIEW_RATE_WINDOW = 10
+PREVIEW_UNIT_CHARS = 5_000
 # A pixel cap in addition to the byte cap: a small PNG can declare a gigapixel canvas.
 DEFAULT_MAX_PIXELS = 25_000_000
 
@@ -124,7 +127,7 @@ class MarkdownifyView(_EditorOnlyView):
                 f"The text is too long to preview: a section may hold {max_chars:,} characters "
                 f"and this one has {len(content):,}."
             )
-        wait = preview_wait(request.user)
+        wait = preview_wait(request.user, cost=1 + len(content) // PREVIEW_UNIT_CHARS)
         if wait:
             return _preview_throttled(wait)
         return HttpResponse(
@@ -144,8 +147,9 @@ def preview_section(request: HttpRequest, body: str) -> Section:
     return Section(key=key, heading=heading, body=body)
 
 
-def preview_wait(user: Any) -> int:
-    """Seconds ``user`` must wait before the next preview (0: go ahead), counting this one.
+def preview_wait(user: Any, cost: int = 1) -> int:
+    """Seconds ``user`` must wait before the next preview (0: go ahead), counting this one
+    (``cost`` units: longer texts cost more to render).
 
     A fixed window per user in the cache. If the cache is down the preview is allowed: the
     render itself is bounded, and an outage must not stop editors from working.
@@ -161,7 +165,7 @@ def preview_wait(user: Any) -> int:
     key = f"medsite:preview-rate:{user.pk}:{slot}"
     try:
         cache.add(key, 0, timeout=window + 1)
-        count = cache.incr(key)
+        count = cache.incr(key, cost)
     except Exception:  # noqa: BLE001 - any cache failure: allow (see above)
         logger.warning("preview rate limit skipped: cache unavailable", exc_info=True)
         return 0

@@ -220,6 +220,20 @@ def test_previews_are_rate_limited_per_user(editor_client, moderator, settings):
     assert other.post(PREVIEW_URL, {"content": "**x**"}, **XHR).status_code == 200
 
 
+def test_long_texts_cost_more_of_the_preview_rate(editor_client, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.MEDSITE_PREVIEW_RATE = 30
+    settings.MEDSITE_PREVIEW_RATE_WINDOW = 60
+    # Opening a long monograph previews each of its sections: 25 short ones pass.
+    for _ in range(25):
+        assert editor_client.post(PREVIEW_URL, {"content": "**x**"}, **XHR).status_code == 200
+    # A 50,000-character text costs 11 units: one more would go past the 30.
+    big = "word " * 10_000
+    assert editor_client.post(PREVIEW_URL, {"content": big}, **XHR).status_code == 429
+
+
 def test_the_preview_works_when_the_cache_is_down(editor_client, settings, monkeypatch):
     from django.core.cache import cache
 
