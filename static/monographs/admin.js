@@ -117,6 +117,42 @@
     }
   }, true);
 
+  // markdownx answers a refused upload (not an image, too large, over the quota) by typing
+  // "Invalid response" into the editor's text, which would then be saved, and never shows
+  // the server's reason. Its error event fires just before it types: put the text back as
+  // it was and say why the upload was refused, next to the box.
+  function uploadRefused(event) {
+    var box = event.target;
+    var editor = box && box.querySelector ? box.querySelector("textarea.markdownx-editor") : null;
+    if (!editor) return;
+    var before = editor.value, start = editor.selectionStart, end = editor.selectionEnd;
+    var detail = event.detail && event.detail[0];
+    var reason = (detail && typeof detail === "object" && detail.error) ||
+      "The image could not be uploaded; please try again.";
+    window.setTimeout(function () {
+      editor.value = before;
+      editor.selectionStart = start;
+      editor.selectionEnd = end;
+      editor.style.opacity = "";
+      editor.dispatchEvent(new Event("input", { bubbles: true }));
+    }, 0);
+    var note = box.querySelector(".ms-upload-error");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "ms-upload-error errornote";
+      note.setAttribute("role", "alert");
+      box.insertBefore(note, editor.nextSibling);
+    }
+    note.textContent = "Image not added: " + reason;
+  }
+  // The events do not bubble; a capturing listener on the document still hears them.
+  document.addEventListener("markdownx.fileUploadError", uploadRefused, true);
+  document.addEventListener("fileUploadError", uploadRefused, true);
+  document.addEventListener("markdownx.fileUploadEnd", function (event) {
+    var note = event.target && event.target.querySelector && event.target.querySelector(".ms-upload-error");
+    if (note) note.remove();
+  }, true);
+
   // A double click on "Approve and publish" (or any button here) sent two POSTs: the second
   // answered "Not published: ... already published" over the first one's success. One
   // submission per page load; the page that comes back has fresh forms.

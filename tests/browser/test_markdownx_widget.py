@@ -52,3 +52,37 @@ def test_widget_preview_and_drag_and_drop_upload_work_in_chromium(
     preview.locator("img").wait_for()
     assert preview.locator("img").get_attribute("src") == IMAGE_CODE_RE.match(code).group(1)
     assert len(stored_files(tmp_path)) == 1
+
+
+DROP_TEXT_JS = """
+([selector]) => {
+    const file = new File(["<html>not an image</html>"], "evil.png", {type: "image/png"});
+    const transfer = new DataTransfer();
+    transfer.items.add(file);
+    const editor = document.querySelector(selector);
+    editor.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true}));
+}
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_upload_says_why_and_leaves_the_text_alone(
+    live_server, page, editor, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", editor.username)
+    page.fill("#id_password", f"pw-{editor.username}")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+    page.goto(f"{live_server.url}/admin/monographs/monograph/add/")
+    box = page.locator("textarea.markdownx-editor").first
+    box.fill("Take 50 mg once a day.")
+    page.evaluate(DROP_TEXT_JS, [f"#{box.get_attribute('id')}"])
+    note = page.locator(".ms-upload-error").first
+    note.wait_for()
+    assert "Image not added:" in note.inner_text()
+    assert "JPEG, PNG" in note.inner_text()  # the server's own reason
+    page.wait_for_timeout(200)
+    assert box.input_value() == "Take 50 mg once a day."  # no "Invalid response" typed in
+    assert not stored_files(tmp_path)
