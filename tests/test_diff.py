@@ -175,9 +175,9 @@ def test_two_unrelated_34_kb_usages_compare_in_bounded_time():
     # real numbers in tests/benchmarks/content_costs.py (hundredths of a second).
     old = content(usage=prose(1, 34_000))
     new = content(usage=prose(2, 34_000))
-    started = time.perf_counter()
+    started = time.process_time()
     html = compare(old, new).changed_sections[0].diff_html
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert elapsed < 5, f"{elapsed:.1f}s"
     assert 'class="ms-diff-note"' in html
     assert "too large to compare" in html
@@ -218,9 +218,9 @@ def test_diff_chunks_are_what_word_diff_marks_and_stay_bounded():
         ("500", "600", " mg daily"),
     ]
     old, new = prose(1, 34_000), prose(2, 34_000)
-    started = time.perf_counter()
+    started = time.process_time()
     chunks = diff_chunks(old, new)
-    assert time.perf_counter() - started < 5  # generous: the review screen marks with these
+    assert time.process_time() - started < 5  # generous: the review screen marks with these
     assert "".join(r + s for r, _a, s in chunks) == old
     assert "".join(a + s for _r, a, s in chunks) == new
 

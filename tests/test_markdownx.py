@@ -193,10 +193,10 @@ def test_preview_of_more_than_a_section_may_hold_is_refused(editor_client, setti
 def test_a_pathological_preview_at_the_section_limit_answers_quickly(editor_client, unit):
     # Issue 9, finding 2: three of these pinned every worker for 15-24 s each.
     content = (unit * 30_000)[:100_000]
-    started = time.perf_counter()
+    started = time.process_time()
     response = editor_client.post(PREVIEW_URL, {"content": content}, **XHR)
     assert response.status_code == 200
-    assert time.perf_counter() - started < 5  # generous; the benchmark has the real numbers
+    assert time.process_time() - started < 5  # generous; the benchmark has the real numbers
 
 
 def test_previews_are_rate_limited_per_user(editor_client, moderator, settings):
