@@ -159,6 +159,10 @@ class MonographEditForm(forms.Form):
         self.fields["new_body"] = _markdown_field("New section text", rows=6)
         # The hidden fields are bound to the form's own layout; keep them out of the way.
         self.order_fields(["title", "slug", "generic_name", "other_names"])
+        # A browser's maxlength cuts a pasted name short without a word; the server's
+        # "at most 200 characters" message says what is wrong and keeps what was typed.
+        for bound in self.fields.values():
+            bound.widget.attrs.pop("maxlength", None)
 
     def _section_names(self, i: int) -> tuple[str, str]:
         """The key and heading of section ``i`` as the form holds them (for its preview)."""

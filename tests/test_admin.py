@@ -1232,3 +1232,17 @@ def test_the_editorial_state_comes_from_one_annotation(editor, moderator, live):
     assert state(live) == (EditorialState.WITHDRAWN, False)
     only = workflow.create_monograph(content=sample_content("Newmol"), by=editor, summary="New")
     assert state(only.monograph) == (EditorialState.DRAFT_ONLY, False)
+
+
+def test_a_too_long_title_is_refused_with_a_message_not_cut_short(client, editor, live):
+    client.force_login(editor)
+    page = client.get(change_url(live)).content.decode()
+    title_input = re.search(r'<input[^>]*name="title"[^>]*>', page).group(0)
+    assert "maxlength" not in title_input  # the browser would cut a paste silently
+    content = edited(fresh(live).latest_revision.data, title="X" * 300)
+    response = client.post(
+        change_url(live), form_data(content, based_on=fresh(live).latest_revision)
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "at most 200 characters" in html and "X" * 300 in html
