@@ -17,7 +17,8 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, F
+from django.db.models import Count, F, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -304,6 +305,7 @@ def monograph_history(request: HttpRequest, slug: str) -> HttpResponse:
     except (EmptyPage, PageNotAnInteger) as error:
         raise Http404("No such page of this history.") from error
     canonical = settings.SITE_URL + request.path + (f"?page={number}" if number > 1 else "")
+    _add_combined_summaries(monograph, page_obj.object_list)
     response = render(
         request,
         "monographs/monograph_history.html",
@@ -318,6 +320,43 @@ def monograph_history(request: HttpRequest, slug: str) -> HttpResponse:
     if monograph.last_published_at:
         response.content_changed_at = monograph.last_published_at.timestamp()
     return response
+
+
+def _add_combined_summaries(monograph: Monograph, publications: list[Revision]) -> None:
+    """Give each publication ``also``: the descriptions of the saves it carried that were
+    replaced before it was published (a save that replaced a pending one keeps every
+    description, issue 11.4), without the editors' names. One query for the whole page.
+    """
+    publications = list(publications)
+    for publication in publications:
+        publication.also = []  # type: ignore[attr-defined]
+    if not publications:
+        return
+    numbers = sorted(p.number for p in publications)
+    # The publication before the oldest on this page bounds what the page's ones carried.
+    before = (
+        Revision.objects.published()
+        .filter(monograph=monograph, number__lt=numbers[0])
+        .order_by("-number")
+        .values("number")[:1]
+    )
+    carried = (
+        Revision.objects.filter(
+            monograph=monograph, published_at__isnull=True, number__lt=numbers[-1]
+        )
+        .filter(number__gt=Coalesce(Subquery(before), Value(0)))
+        .order_by("number")
+        .values_list("number", "change_summary")
+    )
+    by_number = {p.number: p for p in publications}
+    for number, summary in carried:
+        owner = next((n for n in numbers if n > number), None)
+        text = (summary or "").strip()
+        publication = by_number.get(owner) if owner is not None else None
+        if publication is None or not text:
+            continue
+        if text != publication.change_summary.strip() and text not in publication.also:
+            publication.also.append(text)
 
 
 @never_cache

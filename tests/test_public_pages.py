@@ -660,3 +660,44 @@ def test_a_history_of_3650_publications_is_paginated_with_constant_queries(
 def test_a_short_history_has_no_page_links(client, reviewed):
     html = client.get(reverse("monographs:history", args=[reviewed.slug])).content.decode()
     assert 'class="pagination"' not in html
+
+
+def test_history_shows_every_description_a_publication_carried(
+    client, editor, editor2, moderator, committing
+):
+    monograph = publish_new(sample_content(title="Aspirin"), editor=editor, moderator=moderator)
+    first = workflow.save_draft(
+        monograph=monograph,
+        content=edited(monograph.live_revision.data, usage="First wording."),
+        by=editor,
+        summary="Reworded the usage",
+        based_on=None,
+    ).revision
+    workflow.submit(revision=first, by=editor)
+    second = workflow.save_draft(
+        monograph=monograph,
+        content=edited(first.data, dosage="Adults: 300 mg every 4 hours."),
+        by=editor2,
+        summary="Corrected the adult dose",
+        based_on=None,
+    ).revision
+    committing(
+        workflow.approve,
+        revision=second,
+        by=moderator,
+        content_hash=second.content_hash,
+        clinical_checked=True,
+    )
+    workflow.save_draft(
+        monograph=monograph,
+        content=edited(second.data, usage="A draft nobody approved yet."),
+        by=editor,
+        summary="PENDING DRAFT SUMMARY",
+        based_on=None,
+    )
+    html = client.get(reverse("monographs:history", args=["aspirin"])).content.decode()
+    row = html[html.index("Corrected the adult dose") :]
+    row = row[: row.index("</tr>")]
+    assert "Reworded the usage" in row  # the replaced save's description is kept
+    assert "PENDING DRAFT SUMMARY" not in html  # nothing unpublished of its own
+    assert "editor1" not in row and "Editor1" not in row  # no editors' names
