@@ -22,3 +22,6 @@ MEDIA_ROOT = os.environ.get("MEDSITE_TEST_MEDIA_ROOT", "/tmp/medsite-test-media"
 # whitenoise warns on every request when STATIC_ROOT does not exist; tests never collect.
 STATIC_ROOT = os.path.join(MEDIA_ROOT, "..", "medsite-test-static")
 os.makedirs(STATIC_ROOT, exist_ok=True)
+# The page cache's version poll (caching.py) would add a query to a random request once the
+# interval has passed; tests refresh it on commit, or set the interval themselves.
+MEDSITE_VERSION_POLL_SECONDS = 3600

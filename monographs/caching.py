@@ -1,29 +1,44 @@
 """Public page caching: HTTP validators and a server-side page cache with versioned keys.
 
-Every cached page's key holds a *version stamp* that lives in the cache itself
-(``caches["default"]``: local memory, or Redis shared by every app server). Changing what
-the public sees never deletes pages; it bumps a stamp, so the next request on any server
-builds a new key and renders afresh, and the old entries simply expire.
+Where "which version is current" lives: in the database, never in the cache.
 
-- the site stamp covers pages that list monographs (home, A to Z, search, sitemap);
-- each monograph's stamp covers its page and its history.
+- ``SiteVersion`` (one row) holds the site *generation*. Every transaction that changes
+  what the public sees (publish, withdraw, restore, revert, review date, rebuild) raises it
+  with ``UPDATE ... SET generation = max(generation + 1, now in µs)`` and sets the
+  monograph's ``page_generation`` to the new value, *in that transaction*
+  (``invalidate_monograph``). The row lock orders publishers, so generations are handed
+  out in commit order; the value is a time, so it keeps growing after a database is
+  restored from a backup and is also the pages' ``Last-Modified``.
+- Each process polls that row at most every ``MEDSITE_VERSION_POLL_SECONDS`` (0.5 s; one
+  primary-key query, not one per request) and, when it moved, reads the slugs whose
+  ``page_generation`` is newer than what it knew into an in-process map (the whole map is
+  read once at start: 10,000 entries are well under a megabyte). The process that
+  publishes learns at once (on commit).
+- Page keys hold the generation: the site generation for pages that list monographs
+  (home, A to Z, search, sitemap), the monograph's own for its page and history. The key
+  is computed *before* the view runs, so an entry is never older than its key.
 
-``invalidate_monograph(monograph)`` bumps both; ``workflow.py`` calls it on commit after
-every publish, withdraw, restore, revert or review-date change.
+So the cache can only lose hits, never serve an old page: Redis frozen, emptied, or
+restored from an old snapshot holds entries under keys nobody asks for any more; the
+local-memory cache with several workers is correct (each worker learns from the
+database); a publishing process that exits at once has nothing left to do. A page is at
+most ``MEDSITE_VERSION_POLL_SECONDS`` old on any server after the commit.
 
-A stamp is a nanosecond time, so it is also the "content changed" time sent as
-``Last-Modified``. A stamp missing from the cache (cold start, eviction) is recreated as
-"now": that can only make pages look newer than they are, never serve a stale one.
+A hit is one cache round trip (the entry holds body, type, ETag and Last-Modified), or none:
+a small in-process LRU (``MEDSITE_PAGE_MEMORY_BYTES``, 24 MB) sits in front of the cache
+under the same versioned keys, so it is as coherent as they are.
 
-The key is read *before* the view runs: a request that renders old data while a publish
-commits stores it under the old stamp, which nobody reads any more.
+No stampede: after a publication every server misses on the site pages at once. For a
+site page, the first request to miss takes a short lock in the cache (``add``) and
+re-renders; the others meanwhile get the previous copy of that page, but only while the
+rebuild is in flight, only for ``MEDSITE_STALE_SECONDS`` (1 s) after the publication, and
+never a copy older than the last withdrawal. Monograph pages are never served stale. Renders
+are counted in the cache (``stats()``, ``manage.py page_cache_stats``).
 
-The cache is an accelerator, never a dependency: when it fails (Redis restarted, network
-down, full), pages are rendered from the database with the same headers, a warning is
-logged, and the cache is left alone for ``MEDSITE_CACHE_RETRY_SECONDS`` so a Redis that
-hangs does not add its timeout to every request. A stamp bump that failed is kept in the
-process and retried as soon as the cache answers again, so a publish made during the outage
-is not hidden behind pages cached before it.
+The cache is an accelerator, never a dependency: when it fails, pages are rendered from the
+database with the same headers, a warning is logged, and the cache is left alone for
+``MEDSITE_CACHE_RETRY_SECONDS`` (5 s) so a Redis that hangs does not add its timeout to
+every request. Correctness never depends on it.
 """
 
 from __future__ import annotations
@@ -31,26 +46,31 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
-SITE_STAMP_KEY = "medsite:stamp:site"
-# Part of every page key: bumped by invalidate_all() (every public page re-renders).
-ALL_STAMP_KEY = "medsite:stamp:all"
 # Bump when templates or page code change what a cached page looks like.
-PAGE_SCHEMA = 3
+PAGE_SCHEMA = 4
+
+# Shared counters (in the cache): pages rendered, and previous copies served during a rebuild.
+RENDERS_KEY = "medsite:stats:renders"
+STALE_SERVED_KEY = "medsite:stats:stale-served"
 
 View = Callable[..., HttpResponse]
-
 
 logger = logging.getLogger(__name__)
 
@@ -59,19 +79,19 @@ def _cache() -> Any:
     return caches["default"]
 
 
+def _setting(name: str, default: float) -> float:
+    return float(getattr(settings, name, default))
+
+
 class CacheUnavailable(Exception):
     """The cache failed, or failed recently: render without it."""
 
 
+# --- the cache, with a back-off after a failure ---------------------------------------------
+
 _lock = threading.Lock()
 # monotonic() time before which the cache is not tried again (per process).
 _retry_after = 0.0
-# Stamps whose bump failed: bumped again when the cache next answers.
-_pending_bumps: set[str] = set()
-
-
-def _retry_seconds() -> float:
-    return float(getattr(settings, "MEDSITE_CACHE_RETRY_SECONDS", 30))
 
 
 def _cache_call(func: Callable[[Any], Any]) -> Any:
@@ -84,100 +104,229 @@ def _cache_call(func: Callable[[Any], Any]) -> Any:
     if time.monotonic() < _retry_after:
         raise CacheUnavailable("cache skipped after a recent failure")
     try:
-        cache = _cache()
-        if _pending_bumps:
-            # Before anything is read: a page cached before the missed bump must not be served.
-            _flush_pending_bumps(cache)
-        return func(cache)
+        return func(_cache())
     except Exception as error:  # noqa: BLE001 - see the docstring
         with _lock:
-            _retry_after = time.monotonic() + _retry_seconds()
+            _retry_after = time.monotonic() + _setting("MEDSITE_CACHE_RETRY_SECONDS", 5)
         logger.warning("Page cache unavailable, serving without it: %r", error)
         raise CacheUnavailable(str(error)) from error
-
-
-def _flush_pending_bumps(cache: Any) -> None:
-    with _lock:
-        keys = list(_pending_bumps)
-    for key in keys:
-        _bump_now(cache, key)  # a failure leaves the rest pending
-        with _lock:
-            _pending_bumps.discard(key)
-
-
-def _monograph_stamp_key(slug: str) -> str:
-    return f"medsite:stamp:monograph:{slug}"
 
 
 def _page_cache_seconds() -> int:
     return int(getattr(settings, "MEDSITE_PAGE_CACHE_SECONDS", 3600))
 
 
-def _get_stamps(keys: list[str]) -> dict[str, int]:
-    def read(cache: Any) -> dict[str, int]:
-        found = cache.get_many(keys)
-        for key in keys:
-            if key not in found:
-                now = time.time_ns()
-                # add() is atomic: when two servers race, both end up with the winner's stamp.
-                cache.add(key, now, timeout=None)
-                found[key] = cache.get(key, now)
-        return found
-
-    return _cache_call(read)
+# --- versions: written in the publishing transaction, polled by every process ---------------
 
 
-def _bump_now(cache: Any, key: str) -> None:
-    # Never move backwards (app servers' clocks differ): a stamp only grows.
-    cache.set(key, max(time.time_ns(), (cache.get(key) or 0) + 1), timeout=None)
+def _next_generation(*, removal: bool = False, everything: bool = False) -> int:
+    """Raise the site generation in the current transaction and return it."""
+    from .models import SiteVersion
+
+    bumped = Greatest(F("generation") + 1, Value(time.time_ns() // 1000))
+    changes: dict[str, Any] = {"generation": bumped}
+    if removal:
+        changes["removal_generation"] = bumped
+    if everything:
+        changes["all_generation"] = bumped
+    with transaction.atomic():
+        if not SiteVersion.objects.filter(pk=1).update(**changes):
+            # First publication on this database (or a flushed table): create the row; when
+            # two create it at once, one waits on the primary key and then updates.
+            with contextlib.suppress(IntegrityError), transaction.atomic():
+                SiteVersion.objects.create(pk=1)
+            SiteVersion.objects.filter(pk=1).update(**changes)
+        return SiteVersion.objects.values_list("generation", flat=True).get(pk=1)
 
 
-def _bump(key: str) -> None:
+class _Versions:
+    """This process's view of the database's versions (refreshed by ``refresh``)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self, *, loaded: bool = False) -> None:
+        self.site = self.everything = self.removal = 0
+        self.pages: dict[str, int] = {}
+        self.loaded = loaded
+        # loaded=True (tests): start from an empty map without reading it.
+        self.checked = time.monotonic() if loaded else -math.inf
+
+    def refresh(self, *, force: bool = False) -> None:
+        poll = _setting("MEDSITE_VERSION_POLL_SECONDS", 0.5)
+        if not force and time.monotonic() - self.checked < poll:
+            return
+        from .models import Monograph, SiteVersion
+
+        with self.lock:
+            if not force and time.monotonic() - self.checked < poll:
+                return  # another thread just did it
+            started = time.monotonic()
+            row = (
+                SiteVersion.objects.filter(pk=1)
+                .values_list("generation", "all_generation", "removal_generation")
+                .first()
+            ) or (0, 0, 0)
+            site = row[0]
+            if not self.loaded or site < self.site:
+                # Start, or the database went back (restored, or another test's rolled back).
+                rows = Monograph.objects.filter(page_generation__gt=0)
+                self.pages = dict(rows.values_list("slug", "page_generation"))
+                self.loaded = True
+            elif site != self.site:
+                # Generations are handed out in commit order, so every change up to `site`
+                # has committed and this (later) statement sees it.
+                rows = Monograph.objects.filter(page_generation__gt=self.site)
+                self.pages.update(rows.values_list("slug", "page_generation"))
+            self.site, self.everything, self.removal = row
+            self.checked = started
+
+    def page(self, slug: str) -> int:
+        return max(self.pages.get(slug, 0), self.everything)
+
+
+_versions = _Versions()
+
+
+def _refresh_after_commit() -> None:
     try:
-        _cache_call(lambda cache: _bump_now(cache, key))
-    except CacheUnavailable:
-        # The publish has happened; the pages cached before it must not come back with
-        # the cache. Bumped on this process's next successful contact with the cache.
-        with _lock:
-            _pending_bumps.add(key)
-        logger.error("Could not invalidate %s: the cache is down; will retry.", key)
-
-
-def site_stamp() -> int:
-    """The site-wide "content changed" stamp (ns since the epoch)."""
-    return _get_stamps([SITE_STAMP_KEY])[SITE_STAMP_KEY]
+        _versions.refresh(force=True)
+    except Exception:  # noqa: BLE001 - the change has committed; the next poll sees it
+        logger.exception("Could not re-read the site version after a commit")
 
 
 def site_generation() -> int:
     """A number that changes whenever any public listing may change (cheap to call).
 
-    Search keys its own result cache and in-process name index on it. Never raises: with
-    the cache down it changes every second, so nothing keyed on it stays old.
+    The site generation from the database, as this process last polled it (at most
+    ``MEDSITE_VERSION_POLL_SECONDS`` old). Search keys its result cache and name index on it.
     """
-    try:
-        stamps = _get_stamps([SITE_STAMP_KEY, ALL_STAMP_KEY])
-    except CacheUnavailable:
-        return time.time_ns() // 1_000_000_000
-    return max(stamps.values())
+    _versions.refresh()
+    return _versions.site
 
 
 def invalidate_monograph(monograph: Any) -> None:
-    """Make every app server re-render this monograph's pages and the site-wide lists."""
-    _bump(_monograph_stamp_key(monograph.slug))
-    _bump(SITE_STAMP_KEY)
+    """Record, in the current transaction, that this monograph's public pages and the
+    site-wide lists changed. Call it inside the transaction that makes the change: if that
+    rolls back, so does this; once it commits, every app server re-renders within
+    ``MEDSITE_VERSION_POLL_SECONDS``, whatever the cache does."""
+    from .models import Monograph
+
+    removal = monograph.withdrawn_at is not None or monograph.live_revision_id is None
+    with transaction.atomic():
+        generation = _next_generation(removal=removal)
+        Monograph.objects.filter(pk=monograph.pk).update(page_generation=generation)
+    monograph.page_generation = generation  # a later save() of this instance keeps it
+    transaction.on_commit(_refresh_after_commit)
 
 
 def invalidate_all() -> None:
-    """Make every public page re-render on every app server (``rebuild_published``)."""
-    _bump(ALL_STAMP_KEY)
-    _bump(SITE_STAMP_KEY)
+    """Every public page re-renders on every app server (``rebuild_published``).
+
+    Written to the database like ``invalidate_monograph``: call it inside the rebuild's
+    transaction, or after it (it then commits on its own)."""
+    with transaction.atomic():
+        _next_generation(everything=True)
+    transaction.on_commit(_refresh_after_commit)
 
 
-def _page_key(
-    request: HttpRequest,
-    stamp: int,
-    with_query: bool,
-    key: Callable[[HttpRequest], str] | None = None,
+# --- an in-process LRU in front of the cache ------------------------------------------------
+
+
+class _MemoryPages:
+    """Least recently used entries, bounded in bytes, under the same versioned keys."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[str, tuple[dict[str, Any], int]] = OrderedDict()
+        self.size = 0
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is None:
+                return None
+            self.entries.move_to_end(key)
+            return found[0]
+
+    def put(self, key: str, entry: dict[str, Any]) -> None:
+        limit = int(getattr(settings, "MEDSITE_PAGE_MEMORY_BYTES", 24 * 1024 * 1024))
+        size = len(entry["content"]) + 512
+        if size * 8 > limit:
+            return  # a page that would push out many others stays in the shared cache only
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.size -= old[1]
+            self.entries[key] = (entry, size)
+            self.size += size
+            while self.size > limit and self.entries:
+                _, (_, dropped) = self.entries.popitem(last=False)
+                self.size -= dropped
+
+
+_memory = _MemoryPages()
+
+
+def reset_process_state(*, loaded: bool = False) -> None:
+    """Forget this process's versions and in-memory pages (tests; the next poll reloads)."""
+    global _retry_after
+    _versions.reset(loaded=loaded)
+    _memory.clear()
+    _retry_after = 0.0
+    _process_stats.update(renders=0, stale_served=0)
+
+
+# --- counters for the benchmark ---------------------------------------------------------------
+
+_process_stats = {"renders": 0, "stale_served": 0}
+
+
+def _count(key: str, name: str) -> None:
+    _process_stats[name] += 1
+
+    def incr(cache: Any) -> None:
+        try:
+            cache.incr(key)
+        except ValueError:  # first one
+            if not cache.add(key, 1, timeout=None):
+                cache.incr(key)
+
+    with contextlib.suppress(CacheUnavailable):
+        _cache_call(incr)
+
+
+def stats() -> dict[str, Any]:
+    """Pages rendered by the page cache (misses) and previous copies served while a page was
+    being rebuilt: shared by every process using the cache, and this process's own."""
+    try:
+        shared = _cache_call(lambda cache: cache.get_many([RENDERS_KEY, STALE_SERVED_KEY]))
+    except CacheUnavailable:
+        shared = {}
+    return {
+        "renders": int(shared.get(RENDERS_KEY, 0)),
+        "stale_served": int(shared.get(STALE_SERVED_KEY, 0)),
+        "process": dict(_process_stats),
+    }
+
+
+def reset_stats() -> None:
+    with contextlib.suppress(CacheUnavailable):
+        _cache_call(lambda cache: cache.delete_many([RENDERS_KEY, STALE_SERVED_KEY]))
+    _process_stats.update(renders=0, stale_served=0)
+
+
+# --- the decorator ----------------------------------------------------------------------------
+
+
+def _digest(
+    request: HttpRequest, with_query: bool, key: Callable[[HttpRequest], str] | None
 ) -> str:
     if key is not None:
         path = f"{request.path}?{key(request)}"
@@ -185,8 +334,50 @@ def _page_key(
         path = request.get_full_path() if with_query else request.path
     # GET and HEAD share the entry: a HEAD response is the GET one without its body (the
     # server drops it), so link checkers and crawlers' HEADs cost no render of their own.
-    digest = hashlib.sha256(f"GET:{path}".encode()).hexdigest()
-    return f"medsite:page:{PAGE_SCHEMA}:{stamp}:{digest}"
+    return hashlib.sha256(f"GET:{path}".encode()).hexdigest()
+
+
+def _entry(response: HttpResponse, generation: int) -> dict[str, Any]:
+    # The newer of the content change and the generation (a time in µs): a withdrawal or a
+    # review-date change moves it too, so If-Modified-Since never keeps an old page.
+    last_modified = max(
+        generation // 1_000_000, int(getattr(response, "content_changed_at", 0) or 0)
+    )
+    return {
+        "content": response.content,
+        "content_type": response["Content-Type"],
+        "etag": '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"',
+        "last_modified": last_modified or None,
+        "last_modified_header": http_date(last_modified) if last_modified else "",
+        "generation": generation,
+    }
+
+
+def _respond(request: HttpRequest, entry: dict[str, Any]) -> HttpResponse:
+    response = HttpResponse(entry["content"], content_type=entry["content_type"])
+    response.headers["ETag"] = entry["etag"]
+    if entry["last_modified_header"]:
+        response.headers["Last-Modified"] = entry["last_modified_header"]
+    response.headers["Cache-Control"] = f"public, max-age={settings.MEDSITE_PUBLIC_MAX_AGE}"
+    if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META:
+        return get_conditional_response(
+            request, etag=entry["etag"], last_modified=entry["last_modified"], response=response
+        )
+    return response
+
+
+def _stale_copy(stale_key: str) -> dict[str, Any] | None:
+    """The previous copy of a site page, when it may stand in during a rebuild."""
+    try:
+        stale = _cache_call(lambda cache: cache.get(stale_key))
+    except CacheUnavailable:
+        return None
+    if stale is None or stale["generation"] < _versions.removal:
+        return None  # something left the site since: never list it again
+    age = time.time_ns() // 1000 - _versions.site
+    if age > _setting("MEDSITE_STALE_SECONDS", 1.0) * 1_000_000:
+        return None
+    return stale
 
 
 def public_page(
@@ -197,11 +388,11 @@ def public_page(
 ) -> Callable[[View], View]:
     """Cache a public GET view's 200 responses and answer conditional GETs with 304.
 
-    ``scope="site"`` keys the page on the site stamp; ``scope="monograph"`` on the stamp of
-    the monograph named by the view's ``slug`` argument. ``with_query`` keys on the query
-    string too (search results); ``key(request)``, when given, replaces the query string in
-    the key (e.g. a normalised search query, so equivalent queries share one entry).
-    Other statuses (404, 410) pass through uncached.
+    ``scope="site"`` keys the page on the site generation; ``scope="monograph"`` on the
+    generation of the monograph named by the view's ``slug`` argument. ``with_query`` keys
+    on the query string too (search results); ``key(request)``, when given, replaces the
+    query string in the key (e.g. a normalised search query, so equivalent queries share
+    one entry). Other statuses (404, 410) pass through uncached.
 
     The view must render the same page for every visitor (no per-user content), since the
     page is shared by all of them and marked ``Cache-Control: public``.
@@ -214,67 +405,76 @@ def public_page(
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
-            stamp_key = _monograph_stamp_key(kwargs["slug"]) if scope == "monograph" else ""
-            provisional = False
             try:
-                if stamp_key:
-                    found = _cache_call(lambda cache: cache.get_many([stamp_key, ALL_STAMP_KEY]))
-                    stamp = found.get(stamp_key)
-                    if stamp is not None:
-                        stamp = max(stamp, found.get(ALL_STAMP_KEY, 0))
-                    else:
-                        # Stored only once the page turns out to exist (below): a stamp
-                        # created for every slug asked for would let anyone fill the cache
-                        # with keys that never expire (/medicines/<random>/).
-                        stamp, provisional = time.time_ns(), True
-                else:
-                    stamp = site_stamp()
-                page_key = _page_key(request, stamp, with_query, key)
-                stored = None if provisional else _cache_call(lambda cache: cache.get(page_key))
+                _versions.refresh()
+            except Exception:  # noqa: BLE001 - not knowing the version: no cached page
+                logger.exception("Could not read the site version; rendering uncached")
+                return _render(view, request, args, kwargs, 0, "", "")
+            if scope == "monograph":
+                generation = _versions.page(kwargs["slug"])
+            else:
+                generation = _versions.site
+            digest = _digest(request, with_query, key)
+            page_key = f"medsite:page:{PAGE_SCHEMA}:{scope[0]}{generation}:{digest}"
+
+            entry = _memory.get(page_key)
+            if entry is not None:
+                return _respond(request, entry)
+            try:
+                entry = _cache_call(lambda cache: cache.get(page_key))
             except CacheUnavailable:
-                stamp, page_key, stored = 0, "", None
-            if stored is None:
-                response = view(request, *args, **kwargs)
-                if response.status_code != 200 or getattr(response, "streaming", False):
-                    return response
-                if hasattr(response, "render") and callable(response.render):
-                    response = response.render()
-                # The newer of the content change and the stamp: a stamp recreated after an
-                # eviction makes the page look newer, never older. Without the cache (no
-                # stamp) a page that knows no date of its own sends no Last-Modified.
-                last_modified = max(
-                    stamp // 1_000_000_000, int(getattr(response, "content_changed_at", 0))
-                )
-                stored = {
-                    "content": response.content,
-                    "content_type": response["Content-Type"],
-                    "etag": '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"',
-                    "last_modified": last_modified or None,
-                }
-                if page_key:
-                    with contextlib.suppress(CacheUnavailable):
-                        # add() fails when a publish set the stamp while this page was
-                        # rendered: the page may be stale, so it is not stored.
-                        if not provisional or _cache_call(
-                            lambda cache: cache.add(stamp_key, stamp, timeout=None)
-                        ):
-                            _cache_call(
-                                lambda cache: cache.set(
-                                    page_key, stored, timeout=_page_cache_seconds()
-                                )
-                            )
-            response = HttpResponse(stored["content"], content_type=stored["content_type"])
-            response["ETag"] = stored["etag"]
-            if stored["last_modified"]:
-                response["Last-Modified"] = http_date(stored["last_modified"])
-            patch_cache_control(response, public=True, max_age=settings.MEDSITE_PUBLIC_MAX_AGE)
-            return get_conditional_response(
-                request,
-                etag=stored["etag"],
-                last_modified=stored["last_modified"],
-                response=response,
-            )
+                return _render(view, request, args, kwargs, generation, page_key, "")
+            if entry is not None:
+                _memory.put(page_key, entry)
+                return _respond(request, entry)
+
+            stale_key = ""
+            if scope == "site":
+                stale_key = f"medsite:previous:{PAGE_SCHEMA}:{digest}"
+                lock_key = f"medsite:rebuilding:{PAGE_SCHEMA}:{digest}"
+                try:
+                    rebuilding = not _cache_call(lambda cache: cache.add(lock_key, 1, timeout=2))
+                except CacheUnavailable:
+                    rebuilding = False
+                if rebuilding:
+                    stale = _stale_copy(stale_key)
+                    if stale is not None:
+                        _count(STALE_SERVED_KEY, "stale_served")
+                        return _respond(request, stale)
+                else:
+                    try:
+                        return _render(view, request, args, kwargs, generation, page_key, stale_key)
+                    finally:
+                        with contextlib.suppress(CacheUnavailable):
+                            _cache_call(lambda cache: cache.delete(lock_key))
+            return _render(view, request, args, kwargs, generation, page_key, stale_key)
 
         return wrapped
 
     return decorator
+
+
+def _render(
+    view: View,
+    request: HttpRequest,
+    args: tuple,
+    kwargs: dict,
+    generation: int,
+    page_key: str,
+    stale_key: str,
+) -> HttpResponse:
+    response = view(request, *args, **kwargs)
+    if response.status_code != 200 or getattr(response, "streaming", False):
+        return response
+    if hasattr(response, "render") and callable(response.render):
+        response = response.render()
+    entry = _entry(response, generation)
+    if page_key:
+        _count(RENDERS_KEY, "renders")
+        _memory.put(page_key, entry)
+        entries = {page_key: entry}
+        if stale_key:
+            entries[stale_key] = entry
+        with contextlib.suppress(CacheUnavailable):
+            _cache_call(lambda cache: cache.set_many(entries, timeout=_page_cache_seconds()))
+    return _respond(request, entry)

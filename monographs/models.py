@@ -132,6 +132,10 @@ class Monograph(models.Model):
     label_version = models.CharField(max_length=20, blank=True)
     label_change = models.JSONField(default=dict, blank=True)
 
+    # The site generation (SiteVersion) of the last change to this monograph's public pages,
+    # written in the same transaction (caching.invalidate_monograph): part of their cache key.
+    page_generation = models.BigIntegerField(default=0, db_index=True, editable=False)
+
     objects = MonographQuerySet.as_manager()
 
     class Meta:
@@ -540,3 +544,21 @@ class ImageUpload(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SiteVersion(models.Model):
+    """One row (pk=1): which version of the public site is current (see ``caching.py``).
+
+    Every transaction that changes what the public sees raises ``generation`` (and sets
+    the monograph's ``page_generation`` to it); app servers poll this row to learn it.
+    ``all_generation`` is the last time every page had to change (``invalidate_all``),
+    ``removal_generation`` the last time something left the public site (a withdrawal):
+    older copies of a listing are never served as stale copies after it.
+    """
+
+    generation = models.BigIntegerField(default=0)
+    all_generation = models.BigIntegerField(default=0)
+    removal_generation = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"site generation {self.generation}"

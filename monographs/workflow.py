@@ -3,9 +3,9 @@
 Every action follows one pattern (HackSoft services, Zulip's ``do_*`` functions):
 check permission (the rules of ``permissions.py``) and input (content: ``validation.py``),
 then inside ``transaction.atomic`` lock the monograph row, re-read what the caller passed
-(it may be stale), validate the transition, write, add the audit entry in the same
-transaction, and schedule mail and cache invalidation with ``transaction.on_commit`` so
-nothing is announced that was rolled back.
+(it may be stale), validate the transition, write, add the audit entry and the public
+pages' new version (cache invalidation, ``caching.py``) in the same transaction, and
+schedule mail with ``transaction.on_commit`` so nothing is announced that was rolled back.
 
 Functions take model instances but only trust their primary keys: the rows are read again
 under the lock. They return the fresh rows; the instances passed in are left as they were.
@@ -252,10 +252,17 @@ def _safely(what: str, func: Callable[[], Any]) -> Callable[[], None]:
     return run
 
 
-def _invalidate_on_commit(monograph: Monograph) -> None:
-    transaction.on_commit(
-        _safely("cache invalidation", lambda: caching.invalidate_monograph(monograph))
-    )
+def _invalidate_pages(monograph: Monograph) -> None:
+    """Record in this transaction that the monograph's public pages changed.
+
+    The new page version is written with the change itself (``caching.py``): no cache
+    failure and no exit right after the commit can hide a publication.
+    """
+    caching.invalidate_monograph(monograph)
+
+
+# The name this had when invalidation ran on commit (branches in flight still call it).
+_invalidate_on_commit = _invalidate_pages
 
 
 def _sort_title(title: str) -> str:
@@ -850,7 +857,7 @@ def revert_to(*, revision: Revision, by: Any, summary: str) -> Revision:
                 "replaced": latest.number if latest is not None else None,
             },
         )
-        _invalidate_on_commit(monograph)
+        _invalidate_pages(monograph)
     return new
 
 
@@ -983,7 +990,7 @@ def approve(
                 "clinical_changes": len(changes),
             },
         )
-        _invalidate_on_commit(monograph)
+        _invalidate_pages(monograph)
         transaction.on_commit(
             _safely(
                 "approval mail",
@@ -1064,7 +1071,7 @@ def withdraw(*, monograph: Monograph, by: Any, reason: str) -> Monograph:
             message=reason,
             details={"reason": reason},
         )
-        _invalidate_on_commit(monograph)
+        _invalidate_pages(monograph)
     return monograph
 
 
@@ -1091,7 +1098,7 @@ def restore(*, monograph: Monograph, by: Any, reason: str) -> Monograph:
             message=reason,
             details={"reason": reason, "withdrawn_reason": previous_reason},
         )
-        _invalidate_on_commit(monograph)
+        _invalidate_pages(monograph)
     return monograph
 
 
@@ -1132,7 +1139,7 @@ def set_next_review_due(*, monograph: Monograph, by: Any, due: date) -> Monograp
                 "to": due.isoformat(),
             },
         )
-        _invalidate_on_commit(monograph)
+        _invalidate_pages(monograph)
     return monograph
 
 
@@ -1200,7 +1207,7 @@ def import_source(
                     reviewed=False,
                     now=timezone.now(),
                 )
-                _invalidate_on_commit(monograph)
+                _invalidate_pages(monograph)
             _audit(
                 action=Action.IMPORT,
                 actor=None,

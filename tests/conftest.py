@@ -95,3 +95,18 @@ def imported(db) -> dict:
         )
         for path in QA_FILES
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_cache_state():
+    """Each test starts with an empty page cache and a process that knows no page versions
+    (a rolled-back test's versions must not leak into the next). The version poll is off in
+    tests (settings_test); a commit through ``committing`` refreshes it."""
+    from django.core.cache import cache
+
+    from monographs import caching
+
+    caching.reset_process_state(loaded=True)
+    cache.clear()
+    yield
+    caching.reset_process_state(loaded=True)

@@ -3,16 +3,19 @@ invalidated by the workflow when what the public sees changes."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date, timedelta
 
 import pytest
 from django.core.cache import cache
 from django.core.cache.backends.base import BaseCache
+from django.db import transaction
 from django.http import HttpResponse
 from django.urls import reverse
 
 from monographs import caching, views, workflow
-from monographs.models import Monograph
+from monographs.models import Monograph, SiteVersion
 from tests.workflow_helpers import edit_and_publish, edited, publish_new, sample_content
 
 pytestmark = pytest.mark.django_db
@@ -178,23 +181,41 @@ def test_a_new_review_date_shows_at_once(client, monograph, moderator, committin
     assert f"{due:%-d %B %Y}" in client.get(url).content.decode()
 
 
-def test_invalidation_lives_in_the_shared_cache_not_in_the_process(client, monograph):
-    """Another app server sharing the cache sees the bump: the stamps are cache entries."""
-    site_before = cache.get(caching.SITE_STAMP_KEY)
-    client.get(monograph.get_absolute_url())
-    page_before = cache.get(f"medsite:stamp:monograph:{monograph.slug}")
+def test_invalidation_is_written_to_the_database_in_the_publishing_transaction(
+    monograph, editor, moderator, committing
+):
+    """Another app server learns from the database, not from the cache: the versions are
+    rows, written with the publication (a cache that loses them hides nothing)."""
+    before = SiteVersion.objects.get(pk=1).generation
+    page_before = Monograph.objects.get(pk=monograph.pk).page_generation
+    assert page_before == before  # set by the first publication
 
+    committing(
+        edit_and_publish,
+        monograph,
+        edited(sample_content("Testamol", other_names=NAMES), usage="Again."),
+        editor=editor,
+        moderator=moderator,
+    )
+    after = SiteVersion.objects.get(pk=1).generation
+    assert after > before
+    assert Monograph.objects.get(pk=monograph.pk).page_generation == after
+
+
+def test_a_rolled_back_change_leaves_the_versions_alone(monograph, moderator):
+    before = SiteVersion.objects.get(pk=1).generation
+    with pytest.raises(RuntimeError), transaction.atomic():
+        workflow.withdraw(monograph=monograph, by=moderator, reason="Oops")
+        raise RuntimeError("the request failed after the withdrawal")
+    assert SiteVersion.objects.get(pk=1).generation == before
+    assert Monograph.objects.get(pk=monograph.pk).page_generation == before
+
+
+def test_generations_only_move_forward_even_when_a_clock_is_behind(monograph):
+    SiteVersion.objects.filter(pk=1).update(generation=10**17)  # a clock far ahead
     caching.invalidate_monograph(monograph)
-
-    assert cache.get(f"medsite:stamp:monograph:{monograph.slug}") > page_before
-    assert cache.get(caching.SITE_STAMP_KEY) > (site_before or 0)
-
-
-def test_stamps_only_move_forward_even_when_a_clock_is_behind(monograph, monkeypatch):
-    key = f"medsite:stamp:monograph:{monograph.slug}"
-    cache.set(key, 10**30, timeout=None)  # set by a server whose clock runs far ahead
-    caching.invalidate_monograph(monograph)
-    assert cache.get(key) == 10**30 + 1
+    assert SiteVersion.objects.get(pk=1).generation == 10**17 + 1
+    assert Monograph.objects.get(pk=monograph.pk).page_generation == 10**17 + 1
 
 
 def test_missing_stamps_are_recreated_and_pages_still_render(client, monograph):
@@ -232,7 +253,7 @@ def test_unknown_cache_scope_is_refused():
         caching.public_page("everything")
 
 
-def test_invalidate_all_re_renders_every_public_page(client, monograph, monkeypatch):
+def test_invalidate_all_re_renders_every_public_page(client, monograph, monkeypatch, committing):
     from monographs import views
 
     urls = public_urls(monograph)
@@ -245,7 +266,7 @@ def test_invalidate_all_re_renders_every_public_page(client, monograph, monkeypa
         client.get(url)
     assert rendered == []  # all cached
 
-    caching.invalidate_all()
+    committing(caching.invalidate_all)
     for url in urls:
         client.get(url)
     assert len(rendered) == len(urls)
@@ -262,7 +283,7 @@ def test_site_generation_changes_when_a_listing_may_change(
     committing(workflow.withdraw, monograph=monograph, by=moderator, reason="Checked")
     third = caching.site_generation()
     assert third != second
-    caching.invalidate_all()
+    committing(caching.invalidate_all)
     assert caching.site_generation() != third
 
 
@@ -312,7 +333,6 @@ class OutagolCase:
     def fresh_cache_state(self, monkeypatch):
         cache.clear()
         monkeypatch.setattr(caching, "_retry_after", 0.0, raising=False)
-        monkeypatch.setattr(caching, "_pending_bumps", set(), raising=False)
         BrokenCache.calls = 0
         yield
         cache.clear()
@@ -380,10 +400,8 @@ class TestWhenTheCacheIsDown(OutagolCase):
         client.get(monograph.get_absolute_url())
         monkeypatch.undo()
         monkeypatch.setattr(caching, "_retry_after", 0.0)  # the delay has passed
-        client.get(monograph.get_absolute_url())
-        assert cache.get(caching.SITE_STAMP_KEY) is not None or cache.get(
-            f"medsite:stamp:monograph:{monograph.slug}"
-        )
+        client.get(reverse("monographs:a_to_z"))
+        assert any("medsite:page:" in key for key in cache._cache)
 
     def test_a_publish_during_an_outage_shows_once_the_cache_is_back(
         self, client, monograph, editor, moderator, committing, monkeypatch, settings
@@ -449,49 +467,48 @@ class TestErrorPages(OutagolCase):
 
 
 class TestTheCacheCannotBeFilledFromOutside(OutagolCase):
-    """Stamps and pages are stored only for what exists."""
+    """Pages are stored only for what exists."""
 
     def test_unknown_addresses_leave_nothing_in_the_cache(self, client, monograph):
         for number in range(20):
             assert client.get(f"/medicines/no-such-medicine-{number}/").status_code == 404
             assert client.get(f"/medicines/no-such-medicine-{number}/history/").status_code == 404
-        # Each stamp is kept forever (timeout=None): one per made-up slug would let anyone fill
-        # Redis until it refuses writes.
+        # Versions live in the database and 404s are not cached: made-up slugs cannot fill
+        # the cache until it refuses writes.
         assert all(
             cache.get(f"medsite:stamp:monograph:no-such-medicine-{number}") is None
             for number in range(20)
         )
+        assert not [key for key in cache._cache if "medsite:page:" in key]
 
-    def test_a_first_visit_creates_the_stamp_and_caches_the_page(
-        self, client, monograph, django_assert_num_queries
-    ):
+    def test_a_first_visit_caches_the_page(self, client, monograph, django_assert_num_queries):
         cache.clear()
+        caching.reset_process_state(loaded=True)
         first = client.get(monograph.get_absolute_url())
-        assert cache.get(f"medsite:stamp:monograph:{monograph.slug}") is not None
+        assert [key for key in cache._cache if "medsite:page:" in key]
         with django_assert_num_queries(0):
             again = client.get(monograph.get_absolute_url())
         assert again.content == first.content
 
-    def test_a_page_rendered_while_a_publish_lands_is_not_cached(
-        self, client, monograph, monkeypatch
+    def test_a_page_rendered_while_a_publish_lands_is_not_served_after_it(
+        self, client, monograph, monkeypatch, committing
     ):
-        cache.clear()
-        stamp_key = f"medsite:stamp:monograph:{monograph.slug}"
         original = views.render
+        rendered = []
 
         def render_then_publish(*args, **kwargs):
             response = original(*args, **kwargs)
-            # A publish on another server commits while this (now old) page is being built.
-            caching.invalidate_monograph(monograph)
+            rendered.append(1)
+            if len(rendered) == 1:
+                # A publish on another server commits while this (now old) page is built.
+                committing(caching.invalidate_monograph, monograph)
             return response
 
         monkeypatch.setattr(views, "render", render_then_publish)
         client.get(monograph.get_absolute_url())
-        monkeypatch.setattr(views, "render", original)
-        stamp = cache.get(stamp_key)
-        assert stamp is not None
-        stored_pages = [k for k in cache._cache if "medsite:page:" in k and f":{stamp}:" in k]
-        assert stored_pages == []
+        # It was stored under the version read before the view ran, no longer current.
+        client.get(monograph.get_absolute_url())
+        assert len(rendered) == 2
 
     def test_head_is_answered_from_the_page_get_cached(
         self, client, monograph, django_assert_num_queries
@@ -502,3 +519,207 @@ class TestTheCacheCannotBeFilledFromOutside(OutagolCase):
         assert head.status_code == 200
         assert head["ETag"] == get["ETag"]
         assert head.content == b""
+
+
+# --- what a hit costs -------------------------------------------------------------------------
+
+
+class CountingCache:
+    """The configured cache, counting the calls made to it."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, []
+
+    def __getattr__(self, name):
+        attribute = getattr(self.inner, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args, **kwargs):
+            self.calls.append(name)
+            return attribute(*args, **kwargs)
+
+        return call
+
+
+@pytest.fixture
+def counting_cache(monkeypatch):
+    counting = CountingCache(cache)
+    monkeypatch.setattr(caching, "_cache", lambda: counting)
+    return counting
+
+
+def test_a_hit_is_one_cache_round_trip_and_no_query(
+    client, monograph, settings, counting_cache, django_assert_num_queries
+):
+    settings.MEDSITE_PAGE_MEMORY_BYTES = 0  # no in-process copy: every hit asks the cache
+    for url in public_urls(monograph):
+        client.get(url)
+        counting_cache.calls.clear()
+        with django_assert_num_queries(0):
+            hit = client.get(url)
+        assert hit.status_code == 200
+        assert counting_cache.calls == ["get"], url
+
+
+def test_a_hot_page_costs_no_cache_round_trip_at_all(client, monograph, counting_cache):
+    for url in public_urls(monograph):
+        client.get(url)
+        counting_cache.calls.clear()
+        assert client.get(url).status_code == 200
+        assert counting_cache.calls == [], url
+
+
+def test_the_version_poll_is_one_query_per_interval_not_per_request(
+    client, monograph, settings, django_assert_num_queries
+):
+    url = monograph.get_absolute_url()
+    client.get(url)
+    settings.MEDSITE_VERSION_POLL_SECONDS = 0  # poll on every request
+    with django_assert_num_queries(1):  # the site version row; nothing changed
+        client.get(url)
+    settings.MEDSITE_VERSION_POLL_SECONDS = 3600
+    with django_assert_num_queries(0):
+        client.get(url)
+
+
+def test_the_in_process_copies_stay_within_their_byte_bound(client, monograph, settings):
+    settings.MEDSITE_PAGE_MEMORY_BYTES = 64 * 1024
+    client.get(monograph.get_absolute_url())
+    for number in range(40):
+        caching._memory.put(f"test:{number}", {"content": b"x" * 4000})
+    assert caching._memory.size <= 64 * 1024
+    assert 0 < len(caching._memory.entries) < 40
+    assert "test:39" in caching._memory.entries  # the most recent stay
+    assert "test:0" not in caching._memory.entries
+
+
+def test_anonymous_public_pages_leave_session_user_and_messages_alone(client, monograph):
+    for url in public_urls(monograph) * 2:  # a miss, then a hit
+        response = client.get(url)
+        assert response.status_code == 200
+        request = response.wsgi_request
+        assert not request.session.accessed, url
+        assert not hasattr(request, "_cached_user"), f"{url} looked up the user"
+        assert not request._messages.used and not request._messages._queued_messages, url
+        assert "Set-Cookie" not in response and not response.cookies, url
+        assert "Cookie" not in response.get("Vary", ""), url
+
+
+# --- another process publishes ------------------------------------------------------------
+
+
+def test_a_publication_by_another_process_is_seen_at_the_next_poll(
+    client, monograph, editor, moderator, settings
+):
+    url = monograph.get_absolute_url()
+    assert "NEW" not in client.get(url).content.decode()
+    # Published elsewhere: this process runs no on-commit step for it.
+    edit_and_publish(
+        monograph,
+        edited(sample_content("Testamol", other_names=NAMES), usage="NEW text."),
+        editor=editor,
+        moderator=moderator,
+    )
+    assert "NEW text." not in client.get(url).content.decode()  # poll not due yet
+    settings.MEDSITE_VERSION_POLL_SECONDS = 0
+    assert "NEW text." in client.get(url).content.decode()
+
+
+def test_versions_are_reloaded_when_the_database_goes_back(client, monograph, settings):
+    """A database restored from a backup (or a test rolled back) has older versions."""
+    settings.MEDSITE_VERSION_POLL_SECONDS = 0
+    client.get(monograph.get_absolute_url())
+    caching._versions.site = 10**18  # as if it had known a later version
+    caching._versions.pages[monograph.slug] = 10**18
+    client.get(monograph.get_absolute_url())
+    assert (
+        caching._versions.pages[monograph.slug]
+        == Monograph.objects.get(pk=monograph.pk).page_generation
+    )
+
+
+# --- no stampede after a publication ------------------------------------------------------
+
+
+def _site_view(renders, pause=0.3):
+    @caching.public_page("site")
+    def view(request):
+        renders.append(caching._versions.site)
+        time.sleep(pause)
+        return HttpResponse(f"version {caching._versions.site}")
+
+    return view
+
+
+def _in_threads(view, rf, count):
+    barrier = threading.Barrier(count)
+    bodies = [None] * count
+
+    def worker(index):
+        barrier.wait()
+        bodies[index] = view(rf.get("/listing/")).content
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    return bodies
+
+
+def test_after_a_publication_one_request_rebuilds_a_site_page_the_others_get_the_previous(
+    rf, monograph, editor, moderator, committing
+):
+    renders = []
+    view = _site_view(renders)
+    old = view(rf.get("/listing/")).content
+    committing(publish_new, sample_content("Zedamol"), editor=editor, moderator=moderator)
+    caching.reset_stats()
+
+    bodies = _in_threads(view, rf, 8)
+
+    assert len(renders) == 2  # the first visit, then one rebuild for eight requests
+    new = f"version {caching._versions.site}".encode()
+    assert bodies.count(new) == 1
+    assert bodies.count(old) == 7
+    assert caching.stats()["renders"] == 1
+    assert caching.stats()["stale_served"] == 7
+    assert view(rf.get("/listing/")).content == new  # and then everyone gets the new one
+
+
+def test_no_previous_copy_after_a_withdrawal(rf, monograph, moderator, committing):
+    renders = []
+    view = _site_view(renders)
+    view(rf.get("/listing/"))
+    committing(workflow.withdraw, monograph=monograph, by=moderator, reason="Safety")
+    bodies = _in_threads(view, rf, 4)
+    new = f"version {caching._versions.site}".encode()
+    assert bodies == [new] * 4  # a withdrawn medicine is never listed again, even briefly
+    assert len(renders) == 5
+
+
+def test_the_previous_copy_is_served_only_briefly_after_the_publication(
+    rf, monograph, editor, moderator, committing, settings
+):
+    settings.MEDSITE_STALE_SECONDS = 0
+    renders = []
+    view = _site_view(renders)
+    view(rf.get("/listing/"))
+    committing(publish_new, sample_content("Zedamol"), editor=editor, moderator=moderator)
+    bodies = _in_threads(view, rf, 4)
+    assert bodies == [f"version {caching._versions.site}".encode()] * 4
+
+
+def test_monograph_pages_are_never_served_stale(client, monograph, editor, moderator, committing):
+    url = monograph.get_absolute_url()
+    client.get(url)
+    committing(
+        edit_and_publish,
+        monograph,
+        edited(sample_content("Testamol", other_names=NAMES), usage="NEW text."),
+        editor=editor,
+        moderator=moderator,
+    )
+    cache.add(f"medsite:rebuilding:{caching.PAGE_SCHEMA}:anything", 1)
+    assert "NEW text." in client.get(url).content.decode()

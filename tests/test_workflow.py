@@ -10,11 +10,12 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from monographs import page, workflow
-from monographs.models import AuditEntry, Monograph, ReviewDecision, Revision
+from monographs.models import AuditEntry, Monograph, ReviewDecision, Revision, SiteVersion
 from monographs.workflow import (
     ClinicalChangesNotChecked,
     InvalidInput,
@@ -567,32 +568,39 @@ class TestApprove:
         assert "Published: Testamol #2" in mailoutbox[0].subject
         assert "/medicines/testamol/" in mailoutbox[0].body
 
-    def test_the_page_cache_is_invalidated_after_commit(
-        self, editor, moderator, monkeypatch, django_capture_on_commit_callbacks
+    def test_the_page_version_is_written_in_the_publishing_transaction(
+        self, editor, moderator, monkeypatch
     ):
-        invalidated = []
-        monkeypatch.setattr(
-            workflow.caching, "invalidate_monograph", lambda m: invalidated.append(m.slug)
-        )
+        recorded = []
+        original = workflow.caching.invalidate_monograph
+
+        def record(monograph):
+            recorded.append((monograph.slug, connection.in_atomic_block))
+            original(monograph)
+
+        monkeypatch.setattr(workflow.caching, "invalidate_monograph", record)
         revision = _in_review(editor)
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            workflow.approve(revision=revision, by=moderator, content_hash=revision.content_hash)
-        assert invalidated == []  # not before the commit
-        for callback in callbacks:
-            callback()
-        assert invalidated == ["testamol"]
+        # Inside the transaction: if it rolls back, so does the new version; once it
+        # commits, no cache failure and no exit of the process can lose it.
+        workflow.approve(revision=revision, by=moderator, content_hash=revision.content_hash)
+        assert recorded == [("testamol", True)]
+        monograph = Monograph.objects.get(slug="testamol")
+        assert monograph.page_generation == SiteVersion.objects.get(pk=1).generation > 0
 
     def test_a_failing_cache_does_not_undo_or_hide_the_publication(
         self, editor, moderator, monkeypatch, django_capture_on_commit_callbacks
     ):
-        def broken(monograph):
-            raise ConnectionError("redis is down")
+        class Broken:
+            def __getattr__(self, name):
+                raise ConnectionError("redis is down")
 
-        monkeypatch.setattr(workflow.caching, "invalidate_monograph", broken)
+        monkeypatch.setattr(workflow.caching, "_cache", Broken)
         revision = _in_review(editor)
         with django_capture_on_commit_callbacks(execute=True):
             workflow.approve(revision=revision, by=moderator, content_hash=revision.content_hash)
         assert _fresh(revision).status == Status.PUBLISHED
+        monograph = Monograph.objects.get(slug="testamol")
+        assert monograph.page_generation == SiteVersion.objects.get(pk=1).generation > 0
 
 
 class TestClinicalChanges:
