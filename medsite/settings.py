@@ -19,6 +19,10 @@ Variables (all optional in development):
   MEDSITE_UPLOAD_QUOTA_MB     image upload bytes per user (default 200)
   MEDSITE_UPLOADS_PER_MINUTE  image uploads per user per minute (default 10)
   MEDSITE_TRUSTED_PROXIES     reverse proxies in front (X-Forwarded-For) for sign-in lockouts
+  DJANGO_ADMINS         "Name <mail@example.org>, other@example.org": server errors are mailed
+  MEDSITE_SQLITE_TIMEOUT  seconds a SQLite write waits for the lock (default 20)
+  MEDSITE_VERSION_POLL_SECONDS  how often each process re-reads the site version (0.5)
+  MEDSITE_PAGE_MEMORY_BYTES     in-process page copies per process (default 24 MB)
 """
 
 from __future__ import annotations
@@ -124,8 +128,20 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a lock instead of failing at once when two requests write together.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite that never loses an edit (docs/architecture.md, "SQLite"):
+    # - IMMEDIATE: a write transaction takes the write lock when it begins, so it waits
+    #   (busy timeout) instead of failing with "database is locked" when a read lock it
+    #   already holds cannot be upgraded while another request writes;
+    # - WAL: readers never block the writer, nor the writer the readers;
+    # - timeout: how long a writer waits for the lock (MEDSITE_SQLITE_TIMEOUT seconds);
+    #   past it, the workflow shows "busy, try again" with the editor's text kept.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": float(os.environ.get("MEDSITE_SQLITE_TIMEOUT", "20")),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 
@@ -288,6 +304,14 @@ MEDSITE_REVIEW_INTERVAL_DAYS = int(os.environ.get("MEDSITE_REVIEW_INTERVAL_DAYS"
 MEDSITE_MAX_SECTION_CHARS = int(os.environ.get("MEDSITE_MAX_SECTION_CHARS", "100000"))
 MEDSITE_PUBLIC_MAX_AGE = int(os.environ.get("MEDSITE_PUBLIC_MAX_AGE", "300"))
 MEDSITE_SITE_NAME = "medsite"
+# Page cache (monographs/caching.py): how often each process re-reads the site version from
+# the database (the most a page can lag a publication), the in-process copies' bound, how
+# long after a publication a listing may be served from its previous copy while one request
+# rebuilds it, and how long a failed cache is left alone.
+MEDSITE_VERSION_POLL_SECONDS = float(os.environ.get("MEDSITE_VERSION_POLL_SECONDS", "0.5"))
+MEDSITE_PAGE_MEMORY_BYTES = int(os.environ.get("MEDSITE_PAGE_MEMORY_BYTES", str(24 * 1024 * 1024)))
+MEDSITE_STALE_SECONDS = float(os.environ.get("MEDSITE_STALE_SECONDS", "1"))
+MEDSITE_CACHE_RETRY_SECONDS = float(os.environ.get("MEDSITE_CACHE_RETRY_SECONDS", "5"))
 
 LOGGING = {
     "version": 1,

@@ -410,10 +410,8 @@ def public_page(
             except Exception:  # noqa: BLE001 - not knowing the version: no cached page
                 logger.exception("Could not read the site version; rendering uncached")
                 return _render(view, request, args, kwargs, 0, "", "")
-            if scope == "monograph":
-                generation = _versions.page(kwargs["slug"])
-            else:
-                generation = _versions.site
+            slug = kwargs["slug"] if scope == "monograph" else ""
+            generation = _versions.page(slug) if slug else _versions.site
             digest = _digest(request, with_query, key)
             page_key = f"medsite:page:{PAGE_SCHEMA}:{scope[0]}{generation}:{digest}"
 

@@ -11,7 +11,8 @@ Functions take model instances but only trust their primary keys: the rows are r
 under the lock. They return the fresh rows; the instances passed in are left as they were.
 
 Refusals raise ``WorkflowError`` (or a subclass) whose ``str()`` is fit to show the user:
-``WorkflowPermissionDenied``, ``InvalidTransition``, ``StaleRevision``, ``InvalidInput``.
+``WorkflowPermissionDenied``, ``InvalidTransition``, ``StaleRevision``, ``InvalidInput``,
+``DatabaseBusy`` (SQLite's write lock not free in time: nothing written, try again).
 
 Revision states (``Revision.Status``)::
 
@@ -34,11 +35,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, OperationalError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -107,6 +109,34 @@ class InvalidInput(WorkflowError):
 
 class ClinicalChangesNotChecked(WorkflowError):
     """An approval of a revision with clinical changes the moderator did not acknowledge."""
+
+
+class DatabaseBusy(WorkflowError):
+    """SQLite's write lock stayed taken past the busy timeout: nothing was written."""
+
+
+BUSY_MESSAGE = (
+    "The database was busy with other changes and could not take this one in time. "
+    "Nothing was saved or changed; your text is still here. Please try again."
+)
+
+
+def _busy_is_refused(action: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn SQLite's "database is locked" into a ``DatabaseBusy`` every screen shows as a
+    message (with the form and its text), never a server error. The transaction rolled
+    back, so trying again is safe."""
+
+    @wraps(action)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return action(*args, **kwargs)
+        except OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            logger.warning("%s refused: %s", action.__name__, error)
+            raise DatabaseBusy(BUSY_MESSAGE) from error
+
+    return run
 
 
 @dataclass
@@ -412,6 +442,7 @@ def _disclaimer_for(monograph: Monograph, content: MonographContent, by: Any) ->
     return version
 
 
+@_busy_is_refused
 def change_site_disclaimer(*, text: str, by: Any, summary: str) -> DisclaimerVersion:
     """Add a new version of the site-wide default disclaimer.
 
@@ -638,6 +669,7 @@ def rebuild_published(
 # --- editing ----------------------------------------------------------------------------
 
 
+@_busy_is_refused
 def create_monograph(
     *, content: MonographContent, by: Any, summary: str, slug: str | None = None
 ) -> Revision:
@@ -703,6 +735,7 @@ def _slug_taken(slug: str) -> str:
     return f'A monograph with the web address "{slug}" already exists.'
 
 
+@_busy_is_refused
 def save_draft(
     *,
     monograph: Monograph,
@@ -775,6 +808,7 @@ def save_draft(
     return SaveResult(revision, conflict=conflict, changed_since=changed_since)
 
 
+@_busy_is_refused
 def submit(*, revision: Revision, by: Any, publish_at: datetime | None = None) -> Revision:
     """Send the latest revision (a draft, or one sent back) to the moderators.
 
@@ -819,6 +853,7 @@ def submit(*, revision: Revision, by: Any, publish_at: datetime | None = None) -
     return revision
 
 
+@_busy_is_refused
 def revert_to(*, revision: Revision, by: Any, summary: str) -> Revision:
     """A new draft with an earlier revision's content; it needs review like any edit."""
     _require(permissions.may_edit(by, "revert monographs"))
@@ -893,6 +928,7 @@ def clinical_changes_of(revision: Revision) -> list[clinical.ClinicalChange]:
     return clinical.clinical_changes(live.data, revision.data)
 
 
+@_busy_is_refused
 def approve(
     *,
     revision: Revision,
@@ -1002,6 +1038,7 @@ def approve(
     return revision
 
 
+@_busy_is_refused
 def request_changes(*, revision: Revision, by: Any, comment: str) -> ReviewDecision:
     """Send a revision in review back to its author(s) with a required comment."""
     _require(permissions.may_review(by))
@@ -1045,6 +1082,7 @@ def request_changes(*, revision: Revision, by: Any, comment: str) -> ReviewDecis
 # --- monograph-level actions ------------------------------------------------------------
 
 
+@_busy_is_refused
 def withdraw(*, monograph: Monograph, by: Any, reason: str) -> Monograph:
     """Take a published monograph off the public site (its page answers 410 Gone)."""
     _require(permissions.may_withdraw(by))
@@ -1075,6 +1113,7 @@ def withdraw(*, monograph: Monograph, by: Any, reason: str) -> Monograph:
     return monograph
 
 
+@_busy_is_refused
 def restore(*, monograph: Monograph, by: Any, reason: str) -> Monograph:
     """Put a withdrawn monograph back on the public site."""
     _require(permissions.may_restore(by))
@@ -1109,6 +1148,7 @@ def _years_from(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+@_busy_is_refused
 def set_next_review_due(*, monograph: Monograph, by: Any, due: date) -> Monograph:
     """Change when the monograph is next due for clinical review."""
     _require(permissions.may_change_review_dates(by))
@@ -1146,6 +1186,7 @@ def set_next_review_due(*, monograph: Monograph, by: Any, due: date) -> Monograp
 # --- import -----------------------------------------------------------------------------
 
 
+@_busy_is_refused
 def import_source(
     *, content: MonographContent, filename: str, publish: bool = True, slug: str | None = None
 ) -> ImportResult:
