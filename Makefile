@@ -107,11 +107,16 @@ collectstatic: install
 	$(PY) manage.py collectstatic --noinput
 
 ## Production-style: gunicorn + whitenoise. Needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
+## Several workers are safe on the local-memory cache (no REDIS_URL): each worker learns
+## from the database which page versions are current (monographs/caching.py polls them
+## every MEDSITE_VERSION_POLL_SECONDS), so no worker serves a page older than that after a
+## publication. The request log (medsite/request_log.py) replaces gunicorn's access log.
+SERVE_WORKERS ?= 3
 serve: install
 	DJANGO_DEBUG=0 $(PY) manage.py collectstatic --noinput
 	DJANGO_DEBUG=0 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=0 $(PY) manage.py rebuild_published --missing
-	DJANGO_DEBUG=0 $(VENV)/bin/gunicorn medsite.wsgi --bind $(HOST):$(PORT) --workers 3 --access-logfile -
+	DJANGO_DEBUG=0 $(VENV)/bin/gunicorn medsite.wsgi --bind $(HOST):$(PORT) --workers $(SERVE_WORKERS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -85,6 +85,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its log line times everything below, and every log record gets the request id.
+    "medsite.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -313,12 +315,53 @@ MEDSITE_PAGE_MEMORY_BYTES = int(os.environ.get("MEDSITE_PAGE_MEMORY_BYTES", str(
 MEDSITE_STALE_SECONDS = float(os.environ.get("MEDSITE_STALE_SECONDS", "1"))
 MEDSITE_CACHE_RETRY_SECONDS = float(os.environ.get("MEDSITE_CACHE_RETRY_SECONDS", "5"))
 
+
+def _admins(value: str) -> list[tuple[str, str]]:
+    """DJANGO_ADMINS: "Ann <ann@example.org>, bob@example.org" -> Django's ADMINS."""
+    admins = []
+    for item in value.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, _, address = item.rpartition("<")
+        address = address.rstrip(">").strip()
+        admins.append((name.strip() or address, address))
+    return admins
+
+
+# Server errors (tracebacks) are mailed to ADMINS when it is set and DEBUG is off.
+ADMINS = _admins(os.environ.get("DJANGO_ADMINS", ""))
+SERVER_EMAIL = os.environ.get("DJANGO_SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "filters": {
+        "request_id": {"()": "medsite.request_log.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "medsite": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "medsite",
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
+    "root": {
+        "handlers": ["console", "mail_admins"],
+        "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
+    },
     "loggers": {
+        # Django's own handlers would print and mail its errors a second time: the root's do.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
     },
 }

@@ -3,10 +3,13 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from medsite import health
 from monographs.api import api
 from monographs.two_factor import two_factor_view
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     # Before the admin's own URLs: the admin would answer this path with its catch-all 404.
     path("admin/two-factor/", two_factor_view, name="two_factor"),
     path("admin/", admin.site.urls),

@@ -257,7 +257,7 @@ def _audit(
     details: dict[str, Any] | None = None,
     disclaimer_version: DisclaimerVersion | None = None,
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         action=action,
         actor=actor,
         monograph=monograph,
@@ -268,6 +268,20 @@ def _audit(
         details=details or {},
         disclaimer_version=disclaimer_version,
     )
+    # One line per action an operator can match to the audit log; once it has happened.
+    # The staff username only: no reasons, comments or text (they stay in the audit entry).
+    line = (
+        "workflow %s audit=%s monograph=%s revision=%s %s->%s by=%s",
+        action,
+        entry.pk,
+        monograph.slug if monograph is not None else "-",
+        revision.number if revision is not None else "-",
+        from_state or "-",
+        to_state or "-",
+        actor.get_username() if actor is not None else "(import)",
+    )
+    transaction.on_commit(lambda: logger.info(*line))
+    return entry
 
 
 def _safely(what: str, func: Callable[[], Any]) -> Callable[[], None]:
