@@ -110,3 +110,23 @@ def _fresh_page_cache_state():
     cache.clear()
     yield
     caching.reset_process_state(loaded=True)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """A migrated SQLite database file (copy it before use) for tests that run the site in
+    child processes, as a server does, instead of on pytest-django's in-memory database."""
+    import subprocess
+    import sys
+
+    from tests.workflow_helpers import ROOT, sqlite_site_env
+
+    database = tmp_path_factory.mktemp("sqlite") / "migrated.sqlite3"
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=sqlite_site_env(database),
+        check=True,
+        timeout=600,
+    )
+    return database

@@ -10,13 +10,12 @@ settings point at a copy of a migrated database file, and reports what happened 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.workflow_helpers import sqlite_site_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -168,33 +167,12 @@ print("RESULT " + json.dumps(out))
 
 
 def _env(database: Path, **extra: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "DJANGO_SETTINGS_MODULE": "medsite.settings_test",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("DJANGO_SECRET_KEY", None)
-    env.update(extra)
-    return env
+    return sqlite_site_env(database, DJANGO_SETTINGS_MODULE="medsite.settings_test", **extra)
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory) -> Path:
-    database = tmp_path_factory.mktemp("sqlite") / "migrated.sqlite3"
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=_env(database),
-        check=True,
-        timeout=300,
-    )
-    return database
-
-
-def run_scenario(migrated: Path, tmp_path: Path, name: str, **env: str) -> dict:
+def run_scenario(migrated_sqlite: Path, tmp_path: Path, name: str, **env: str) -> dict:
     database = tmp_path / "site.sqlite3"
-    shutil.copy(migrated, database)
+    shutil.copy(migrated_sqlite, database)
     done = subprocess.run(
         [sys.executable, "-c", SCENARIOS, name],
         cwd=ROOT,
@@ -208,7 +186,7 @@ def run_scenario(migrated: Path, tmp_path: Path, name: str, **env: str) -> dict:
     return json.loads(lines[-1].removeprefix("RESULT "))
 
 
-def test_the_database_runs_in_wal_mode_with_immediate_writes(migrated, tmp_path):
+def test_the_database_runs_in_wal_mode_with_immediate_writes(migrated_sqlite, tmp_path):
     import sqlite3
 
     from django.conf import settings
@@ -218,12 +196,12 @@ def test_the_database_runs_in_wal_mode_with_immediate_writes(migrated, tmp_path)
         assert options["transaction_mode"] == "IMMEDIATE"
         assert "journal_mode=WAL" in options["init_command"]
         assert options["timeout"] >= 5
-    with sqlite3.connect(migrated) as connection:
+    with sqlite3.connect(migrated_sqlite) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_two_editors_saving_at_the_same_instant_both_keep_their_text(migrated, tmp_path):
-    outcome = run_scenario(migrated, tmp_path, "saves")
+def test_two_editors_saving_at_the_same_instant_both_keep_their_text(migrated_sqlite, tmp_path):
+    outcome = run_scenario(migrated_sqlite, tmp_path, "saves")
     for round_ in outcome["rounds"]:
         for (status, body), text, stored in zip(
             round_["results"], round_["texts"], round_["stored"], strict=True
@@ -234,17 +212,17 @@ def test_two_editors_saving_at_the_same_instant_both_keep_their_text(migrated, t
         assert all(round_["stored"]), round_  # with a 20 s busy timeout both go through
 
 
-def test_a_double_clicked_submit_is_harmless(migrated, tmp_path):
-    outcome = run_scenario(migrated, tmp_path, "double_submit")
+def test_a_double_clicked_submit_is_harmless(migrated_sqlite, tmp_path):
+    outcome = run_scenario(migrated_sqlite, tmp_path, "double_submit")
     assert [status for status, _ in outcome["results"]] == [302, 302]
     assert outcome["new_revisions"] == 1
     assert outcome["in_review"] == 1
 
 
 def test_three_moderators_approving_at_once_publish_once_and_the_others_are_told(
-    migrated, tmp_path
+    migrated_sqlite, tmp_path
 ):
-    outcome = run_scenario(migrated, tmp_path, "approvals")
+    outcome = run_scenario(migrated_sqlite, tmp_path, "approvals")
     statuses = sorted(status for status, _ in outcome["results"])
     assert statuses == [200, 200, 302], outcome["results"]
     assert outcome["approvals"] == 1
@@ -254,8 +232,10 @@ def test_three_moderators_approving_at_once_publish_once_and_the_others_are_told
             assert "Not published" in body and "already published" in body
 
 
-def test_a_save_that_cannot_get_the_lock_shows_the_form_again_with_the_text(migrated, tmp_path):
-    outcome = run_scenario(migrated, tmp_path, "busy", MEDSITE_SQLITE_TIMEOUT="0.3")
+def test_a_save_that_cannot_get_the_lock_shows_the_form_again_with_the_text(
+    migrated_sqlite, tmp_path
+):
+    outcome = run_scenario(migrated_sqlite, tmp_path, "busy", MEDSITE_SQLITE_TIMEOUT="0.3")
     status, body = outcome["result"]
     assert status == 200, body[-2000:]
     assert outcome["text"] in body  # the editor's text is in the form

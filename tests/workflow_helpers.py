@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 from datetime import date
 from html.parser import HTMLParser
@@ -572,3 +573,18 @@ def bulk_publish(contents: list[MonographContent]) -> list[Monograph]:
         monograph.live_revision = monograph.latest_revision = revision
     Monograph.objects.bulk_update(monographs, ["live_revision", "latest_revision"], batch_size=500)
     return monographs
+
+
+def sqlite_site_env(database: Path, **extra: str) -> dict[str, str]:
+    """The environment of a child process (server, command, scenario) running the site on
+    the SQLite file ``database``, from the repository root."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "DJANGO_SETTINGS_MODULE": "medsite.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+    for name in ("DJANGO_SECRET_KEY", "REDIS_URL", "DJANGO_DEBUG"):
+        env.pop(name, None)
+    env.update(extra)
+    return env
