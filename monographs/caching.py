@@ -215,6 +215,9 @@ def invalidate_monograph(monograph: Any) -> None:
 
     removal = monograph.withdrawn_at is not None or monograph.live_revision_id is None
     with transaction.atomic():
+        # The monograph row before the site row, as every workflow action takes them: two
+        # publishers never wait for each other's lock in opposite orders.
+        list(Monograph.objects.select_for_update().filter(pk=monograph.pk).values_list("pk"))
         generation = _next_generation(removal=removal)
         Monograph.objects.filter(pk=monograph.pk).update(page_generation=generation)
     monograph.page_generation = generation  # a later save() of this instance keeps it

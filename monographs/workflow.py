@@ -1324,6 +1324,7 @@ def _monograph_for_label(label: labels.Label) -> Monograph | None:
     )
 
 
+@_busy_is_refused
 def draft_from_label(*, label: labels.Label, filename: str, by: Any = None) -> LabelDraftResult:
     """A DRAFT revision made from an official drug label; never a publication.
 
@@ -1395,6 +1396,7 @@ def draft_from_label(*, label: labels.Label, filename: str, by: Any = None) -> L
     return LabelDraftResult(action, monograph, revision)
 
 
+@_busy_is_refused
 def record_label_change(*, monograph: Monograph, label: labels.Label, filename: str) -> bool:
     """Put the monograph on the "source label changed" list when ``label`` is newer than the
     version it was last checked against; True when it was listed now (the operator's
@@ -1436,6 +1438,7 @@ def record_label_change(*, monograph: Monograph, label: labels.Label, filename: 
     return True
 
 
+@_busy_is_refused
 def mark_label_checked(*, monograph: Monograph, by: Any, note: str = "") -> Monograph:
     """Someone has read the newer label's changes: the monograph now follows that version."""
     _require(permissions.may_edit(by, "mark label changes as checked"))
@@ -1543,6 +1546,7 @@ def _scheduled_revision(revision: Revision, monograph: Monograph) -> Revision:
     return revision
 
 
+@_busy_is_refused
 def cancel_schedule(*, revision: Revision, by: Any, reason: str = "") -> Revision:
     """Call off a scheduled publication: the revision goes back to the review queue."""
     _require(permissions.may_review(by, "cancel scheduled publications"))
@@ -1567,6 +1571,7 @@ def cancel_schedule(*, revision: Revision, by: Any, reason: str = "") -> Revisio
     return revision
 
 
+@_busy_is_refused
 def reschedule(*, revision: Revision, by: Any, publish_at: datetime) -> Revision:
     """Move a scheduled publication to another time (the approval stays)."""
     _require(permissions.may_review(by, "reschedule publications"))
@@ -1593,6 +1598,7 @@ def reschedule(*, revision: Revision, by: Any, publish_at: datetime) -> Revision
     return revision
 
 
+@_busy_is_refused
 def publish_due(*, now: datetime | None = None, limit: int = 200) -> list[Revision]:
     """Publish every scheduled revision whose time has come; what was published.
 
@@ -1663,7 +1669,7 @@ def publish_due(*, now: datetime | None = None, limit: int = 200) -> list[Revisi
                     "replaced_live": live.number if live is not None else None,
                 },
             )
-            _invalidate_on_commit(monograph)
+            _invalidate_pages(monograph)
             author_ids = permissions.author_ids(revision)
             reviewer, done = decision.reviewer, revision
             transaction.on_commit(
