@@ -3,6 +3,7 @@ invalidated by the workflow when what the public sees changes."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import date, timedelta
@@ -723,3 +724,18 @@ def test_monograph_pages_are_never_served_stale(client, monograph, editor, moder
     )
     cache.add(f"medsite:rebuilding:{caching.PAGE_SCHEMA}:anything", 1)
     assert "NEW text." in client.get(url).content.decode()
+
+
+def test_the_counters_can_be_read_and_reset_from_the_command_line(client, monograph):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    client.get(reverse("monographs:home"))
+    client.get(reverse("monographs:home"))  # a hit: not counted
+    out = StringIO()
+    call_command("page_cache_stats", stdout=out)
+    assert json.loads(out.getvalue()) == {"renders": 1, "stale_served": 0}
+    out = StringIO()
+    call_command("page_cache_stats", "--reset", stdout=out)
+    assert json.loads(out.getvalue()) == {"renders": 0, "stale_served": 0}

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -32,9 +33,19 @@ import pytest
 from tests.workflow_helpers import ROOT, sqlite_site_env
 
 REDIS_URL = os.environ.get("MEDSITE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-# Ports for the servers of these tests (MEDSITE_TEST_PORT_BASE .. +9); the last one is left
-# closed, as a Redis that is down.
-PORT_BASE = int(os.environ.get("MEDSITE_TEST_PORT_BASE", "8130"))
+# Ports for the servers of these tests: MEDSITE_TEST_PORT_BASE .. +9 when set (the last one
+# left closed, as a Redis that is down), else free ports the system hands out.
+PORT_BASE = int(os.environ.get("MEDSITE_TEST_PORT_BASE", "0"))
+
+
+def port(offset: int) -> int:
+    if PORT_BASE:
+        return PORT_BASE + offset
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 BOUND = 1.0  # seconds: the coherence promise
 
 PUBLISH = r"""
@@ -167,7 +178,7 @@ def texts(pages: list[tuple[int, str]], *candidates: str) -> set[str]:
 
 def test_local_memory_with_three_workers_shows_each_publication_within_the_bound(database, servers):
     publish(database, "publish", "Coherol", "First text.")
-    server = servers(database, PORT_BASE + 1, workers=3)
+    server = servers(database, port(1), workers=3)
     path = "/medicines/coherol/"
     # Every worker caches the first version in its own memory.
     assert texts(server.pages(path), "First text.", "Second text.") == {"First text."}
@@ -202,12 +213,12 @@ def test_redis_failing_restored_from_an_old_copy_or_emptied_never_hides_a_public
     client = _redis()
     prefix = f"medsite-coherence-{uuid.uuid4().hex}"
     shared = {"REDIS_URL": REDIS_URL, "DJANGO_CACHE_PREFIX": prefix}
-    down = {"REDIS_URL": f"redis://127.0.0.1:{PORT_BASE + 9}/0"}  # nothing listens there
+    down = {"REDIS_URL": f"redis://127.0.0.1:{port(9)}/0"}  # nothing listens there
     path = "/medicines/redisol/"
     candidates = ("Version one.", "Version two.", "Version three.")
     try:
         publish(database, "publish", "Redisol", "Version one.", **shared)
-        server = servers(database, PORT_BASE + 2, workers=2, **shared)
+        server = servers(database, port(2), workers=2, **shared)
         assert texts(server.pages(path, 12), *candidates) == {"Version one."}
         assert "Redisol" in server.get("/")[1]
         old_copy = {
@@ -234,7 +245,7 @@ def test_redis_failing_restored_from_an_old_copy_or_emptied_never_hides_a_public
         assert texts(server.pages(path, 12), *candidates) == {"Version three."}
 
         # A server whose Redis does not answer serves the current page from the database.
-        lonely = servers(database, PORT_BASE + 3, workers=1, **down)
+        lonely = servers(database, port(3), workers=1, **down)
         assert texts(lonely.pages(path, 4), *candidates) == {"Version three."}
     finally:
         for key in client.scan_iter(match=f"{prefix}:*"):
