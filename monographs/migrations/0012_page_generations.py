@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monographs', '0010_review_decision_clinical_changes'),
+        ('monographs', '0011_publication_parts'),
     ]
 
     operations = [
