@@ -22,7 +22,7 @@ Variables (all optional in development):
   DJANGO_ADMINS         "Name <mail@example.org>, other@example.org": server errors are mailed
   MEDSITE_SQLITE_TIMEOUT  seconds a SQLite write waits for the lock (default 20)
   MEDSITE_VERSION_POLL_SECONDS  how often each process re-reads the site version (0.5)
-  MEDSITE_PAGE_MEMORY_BYTES     in-process page copies per process (default 24 MB)
+  MEDSITE_PAGE_MEMORY_BYTES     in-process page copies per process (24 MB with Redis, else 0)
 """
 
 from __future__ import annotations
@@ -311,7 +311,9 @@ MEDSITE_SITE_NAME = "medsite"
 # long after a publication a listing may be served from its previous copy while one request
 # rebuilds it, and how long a failed cache is left alone.
 MEDSITE_VERSION_POLL_SECONDS = float(os.environ.get("MEDSITE_VERSION_POLL_SECONDS", "0.5"))
-MEDSITE_PAGE_MEMORY_BYTES = int(os.environ.get("MEDSITE_PAGE_MEMORY_BYTES", str(24 * 1024 * 1024)))
+# In-process copies of hot pages: default 24 MB with Redis, none with the local-memory cache.
+_PAGE_MEMORY = os.environ.get("MEDSITE_PAGE_MEMORY_BYTES", "").strip()
+MEDSITE_PAGE_MEMORY_BYTES = int(_PAGE_MEMORY) if _PAGE_MEMORY else None
 MEDSITE_STALE_SECONDS = float(os.environ.get("MEDSITE_STALE_SECONDS", "1"))
 MEDSITE_CACHE_RETRY_SECONDS = float(os.environ.get("MEDSITE_CACHE_RETRY_SECONDS", "5"))
 

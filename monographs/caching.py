@@ -25,8 +25,9 @@ database); a publishing process that exits at once has nothing left to do. A pag
 most ``MEDSITE_VERSION_POLL_SECONDS`` old on any server after the commit.
 
 A hit is one cache round trip (the entry holds body, type, ETag and Last-Modified), or none:
-a small in-process LRU (``MEDSITE_PAGE_MEMORY_BYTES``, 24 MB) sits in front of the cache
-under the same versioned keys, so it is as coherent as they are.
+a small in-process LRU (``MEDSITE_PAGE_MEMORY_BYTES``, 24 MB by default in front of Redis,
+none in front of the local-memory cache) keeps hot pages under the same versioned keys, so
+it is as coherent as they are.
 
 No stampede: after a publication every server misses on the site pages at once. For a
 site page, the first request to miss takes a short lock in the cache (``add``) and
@@ -259,7 +260,7 @@ class _MemoryPages:
             return found[0]
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
-        limit = int(getattr(settings, "MEDSITE_PAGE_MEMORY_BYTES", 24 * 1024 * 1024))
+        limit = _memory_limit()
         size = len(entry["content"]) + 512
         if size * 8 > limit:
             return  # a page that would push out many others stays in the shared cache only
@@ -275,6 +276,17 @@ class _MemoryPages:
 
 
 _memory = _MemoryPages()
+
+
+def _memory_limit() -> int:
+    """MEDSITE_PAGE_MEMORY_BYTES, or by default 24 MB in front of a shared cache (Redis: it
+    saves the round trip) and none in front of the local-memory cache, which is in the
+    process already (and whose ``clear()`` then really makes the next request a miss)."""
+    configured = getattr(settings, "MEDSITE_PAGE_MEMORY_BYTES", None)
+    if configured is not None:
+        return int(configured)
+    backend = settings.CACHES["default"]["BACKEND"]
+    return 0 if backend.endswith("LocMemCache") else 24 * 1024 * 1024
 
 
 def reset_process_state(*, loaded: bool = False) -> None:

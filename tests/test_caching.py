@@ -563,7 +563,8 @@ def test_a_hit_is_one_cache_round_trip_and_no_query(
         assert counting_cache.calls == ["get"], url
 
 
-def test_a_hot_page_costs_no_cache_round_trip_at_all(client, monograph, counting_cache):
+def test_a_hot_page_costs_no_cache_round_trip_at_all(client, monograph, counting_cache, settings):
+    settings.MEDSITE_PAGE_MEMORY_BYTES = 24 * 1024 * 1024  # the default in front of Redis
     for url in public_urls(monograph):
         client.get(url)
         counting_cache.calls.clear()
@@ -739,3 +740,15 @@ def test_the_counters_can_be_read_and_reset_from_the_command_line(client, monogr
     out = StringIO()
     call_command("page_cache_stats", "--reset", stdout=out)
     assert json.loads(out.getvalue()) == {"renders": 0, "stale_served": 0}
+
+
+def test_in_process_copies_by_default_only_in_front_of_a_shared_cache(settings):
+    settings.MEDSITE_PAGE_MEMORY_BYTES = None
+    assert caching._memory_limit() == 0  # local memory: the cache is in the process already
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    assert caching._memory_limit() == 24 * 1024 * 1024
