@@ -90,7 +90,7 @@ def test_server_errors_are_mailed_to_the_admins(client, settings, mailoutbox, mo
     def broken():
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(views, "a_to_z_letters", broken)
+    monkeypatch.setattr(views, "letter_counts", broken)
     client.raise_request_exception = False
     assert client.get(reverse("monographs:home")).status_code == 500
     assert [message.to for message in mailoutbox] == [["ops@example.org"]]
