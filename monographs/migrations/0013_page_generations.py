@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monographs', '0011_publication_parts'),
+        ('monographs', '0012_search_freshness_indexes'),
     ]
 
     operations = [
