@@ -15,8 +15,9 @@ Each word of a name of several words is indexed too ("glargine" finds "Insulin g
 ``WORD_PENALTY`` below the name itself (a word should not beat a whole name as close).
 
 The index is built from ``Monograph.objects.published()`` in one query, and rebuilt when
-its *freshness token* changes: ``caching.site_generation()`` (moved by every publication,
-withdrawal and restore on commit; every second while the cache is down) together with the
+its *freshness token* changes: ``caching.site_generation()`` (the site version kept in the
+database, moved by every publication, withdrawal and restore, polled by each process at
+most every ``MEDSITE_VERSION_POLL_SECONDS``) together with the
 newest ``last_published_at`` and ``withdrawn_at`` (two index lookups, migration 0012), so
 a change not yet committed in the same transaction is seen too.
 
@@ -170,7 +171,7 @@ def freshness_token() -> tuple[Any, ...]:
     latest = Monograph.objects.aggregate(
         published=Max("last_published_at"), withdrawn=Max("withdrawn_at")
     )
-    # site_generation() never raises: with the cache down it moves every second.
+    # site_generation() is read from the database (polled), never from the cache.
     return (caching.site_generation(), latest["published"], latest["withdrawn"])
 
 
