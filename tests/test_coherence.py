@@ -61,7 +61,13 @@ from tests.workflow_helpers import edit_and_publish, edited, publish_new, sample
 
 def user(name, group):
     account, created = User.objects.get_or_create(
-        username=name, defaults={"is_staff": True, "email": f"{name}@example.org"}
+        username=name,
+        defaults={
+            "is_staff": True,
+            "email": f"{name}@example.org",
+            "first_name": name,
+            "last_name": "Tester",
+        },
     )
     if created:
         account.groups.add(Group.objects.get(name=group))

@@ -38,7 +38,9 @@ from tests.workflow_helpers import edited, publish_new, sample_content
 
 
 def user(name, group):
-    account = User.objects.create_user(name, f"{name}@example.org", "pw", is_staff=True)
+    account = User.objects.create_user(
+        name, f"{name}@example.org", "pw", is_staff=True, first_name=name, last_name="Tester"
+    )
     account.groups.add(Group.objects.get(name=group))
     return account
 
