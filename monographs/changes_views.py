@@ -3,7 +3,7 @@
 Readers and pharmacists ask what changed. Each entry of a monograph's public history links
 here: the sections that changed, rendered as the public reads them with the words added and
 removed marked, and the clinical changes first. The same for every visitor, so the whole
-page is cached with the monograph's stamp (``caching.public_page("monograph")``).
+page is cached under the monograph's page generation (``caching.public_page("monograph")``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 /sitemap-<section>.xml (``?p=2``… when a section holds more than its ``limit`` of URLs; the
 protocol allows 50,000, ours stop at ``MONOGRAPHS_PER_SITEMAP`` so a page costs little to
 build), with Django's sitemap framework (``Sitemap``: items, pagination, ``lastmod``) and
-served through the page cache (the site stamp: every publication, withdrawal and restore
+served through the page cache (the site generation: every publication, withdrawal and restore
 renders them afresh).
 
 The XML is written here rather than by Django's templates: at 10,000 URLs the template
