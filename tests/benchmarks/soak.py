@@ -293,7 +293,9 @@ django.setup()
 from django.contrib.auth.models import Group, User
 from monographs.models import Monograph
 for name, group in (("soak-editor", "Editors"), ("soak-moderator", "Moderators")):
-    user = User.objects.create_user(name, name + "@example.org", "pw", is_staff=True)
+    user = User.objects.create_user(
+        name, name + "@example.org", "pw", is_staff=True, first_name="Soak", last_name=group
+    )
     user.groups.add(Group.objects.get(name=group))
 rows = Monograph.objects.select_related("live_revision").order_by("id")
 hot = [m.slug for m in rows if "SOAKVER-0" in json.dumps(m.live_revision.content)]
@@ -332,7 +334,8 @@ n = 0
 while time.time() < until:
     slug = hot[n % len(hot)]
     n += 1
-    v = version[slug] + 1
+    # A fresh number every attempt: a failed attempt may have left a draft with its text.
+    v = version[slug] = version[slug] + 1
     m = Monograph.objects.select_related("live_revision").get(slug=slug)
     content = m.live_revision.data
     for key in sections:
@@ -344,8 +347,10 @@ while time.time() < until:
             path = os.path.join(os.environ["SOAK_WORK"], f"import-{slug}.md")
             with open(path, "w", encoding="utf-8") as f:
                 f.write(sourcefile.write(content))
-            subprocess.run([sys.executable, "manage.py", "import_monographs", path],
-                           check=True, capture_output=True, timeout=60)
+            done = subprocess.run([sys.executable, "manage.py", "import_monographs", path],
+                                  check=True, capture_output=True, text=True, timeout=60)
+            if "1 updated" not in done.stdout:
+                raise RuntimeError("import did not publish: " + done.stdout[-200:])
             committed, how = time.time(), "import"
         else:
             result = workflow.save_draft(monograph=m, content=content, by=editor,
@@ -363,7 +368,6 @@ while time.time() < until:
                               "at": time.time()}) + "\n")
         time.sleep(1)
         continue
-    version[slug] = v
     out.write(json.dumps({"slug": slug, "version": v, "committed": committed, "how": how,
                           "took": round(time.time() - started, 3)}) + "\n")
     time.sleep(1.5)
