@@ -32,7 +32,9 @@ from monographs import sourcefile, workflow
 from tests.workflow_helpers import edit_and_publish, edited, publish_new, sample_content
 
 def staff(name, group):
-    user = User.objects.create_user(name, f"{name}@example.org", "pw", is_staff=True)
+    user = User.objects.create_user(
+        name, f"{name}@example.org", "pw", is_staff=True, first_name="Drill", last_name=group
+    )
     user.groups.add(Group.objects.get(name=group))
     return user
 
