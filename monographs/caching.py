@@ -53,6 +53,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -64,8 +65,43 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
-# Bump when templates or page code change what a cached page looks like.
-PAGE_SCHEMA = 4
+
+def page_schema() -> str:
+    """What the public pages are made of, as a short digest: every template, the code that
+    builds pages from stored parts, and the static files manifest (pages name hashed CSS/JS
+    files). A deploy that changes any of them changes the digest, so no page cached by the
+    old code is served by the new one; nobody has to remember to bump a number. Content
+    rendered at publication is rebuilt by ``manage.py rebuild_published``, which
+    invalidates every page too.
+    """
+    base = Path(settings.BASE_DIR)
+    code = Path(__file__).resolve().parent
+    files = sorted((base / "templates").rglob("*.html"))
+    files += [code / name for name in _PAGE_CODE]
+    manifest = Path(settings.STATIC_ROOT or base / "staticfiles") / "staticfiles.json"
+    files.append(manifest)
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(base) if path.is_relative_to(base) else path).encode())
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"-")  # no manifest in development: still one stable digest
+    return digest.hexdigest()[:12]
+
+
+# The modules whose code shapes a cached public page (templates are all read).
+_PAGE_CODE = (
+    "views.py",
+    "page.py",
+    "changes_views.py",
+    "search_views.py",
+    "seo_views.py",
+    "sitemaps.py",
+    "structured_data.py",
+    "api.py",
+)
+PAGE_SCHEMA = page_schema()
 
 # Shared counters (in the cache): pages rendered, and previous copies served during a rebuild.
 RENDERS_KEY = "medsite:stats:renders"

@@ -305,10 +305,6 @@ def _invalidate_pages(monograph: Monograph) -> None:
     caching.invalidate_monograph(monograph)
 
 
-# The name this had when invalidation ran on commit (branches in flight still call it).
-_invalidate_on_commit = _invalidate_pages
-
-
 def _sort_title(title: str) -> str:
     return title.strip().casefold()[:MAX_TITLE]
 

@@ -752,3 +752,21 @@ def test_in_process_copies_by_default_only_in_front_of_a_shared_cache(settings):
         }
     }
     assert caching._memory_limit() == 24 * 1024 * 1024
+
+
+def test_the_page_schema_follows_the_templates_and_the_static_manifest(tmp_path, settings):
+    from monographs import caching
+
+    (tmp_path / "templates" / "monographs").mkdir(parents=True)
+    template = tmp_path / "templates" / "monographs" / "home.html"
+    template.write_text("<h1>Medicines</h1>")
+    settings.BASE_DIR = tmp_path
+    settings.STATIC_ROOT = tmp_path / "static"
+    first = caching.page_schema()
+    assert caching.page_schema() == first  # stable while nothing changes
+    template.write_text("<h1>Medicines A to Z</h1>")
+    second = caching.page_schema()
+    assert second != first
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "staticfiles.json").write_text('{"paths": {"css/site.css": "x"}}')
+    assert caching.page_schema() not in (first, second)
