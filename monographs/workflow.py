@@ -381,6 +381,82 @@ def _replace_latest(
     )
 
 
+def _add_revision(
+    *,
+    monograph: Monograph,
+    latest: Revision | None,
+    content: MonographContent,
+    by: Any,
+    summary: str,
+    action: str,
+    details: dict[str, Any],
+    **fields: Any,
+) -> Revision:
+    """A new revision made the monograph's latest (a pending one it replaces superseded),
+    with its audit entry: what a save, a revert and a label draft have in common."""
+    revision = _new_revision(monograph=monograph, content=content, by=by, summary=summary, **fields)
+    from_state = latest.status if latest is not None else ""
+    _replace_latest(monograph, latest, revision, by=by)
+    _audit(
+        action=action,
+        actor=by,
+        monograph=monograph,
+        revision=revision,
+        from_state=from_state,
+        to_state=revision.status,
+        message=summary,
+        details=details,
+    )
+    return revision
+
+
+def _start_monograph(content: MonographContent, slug: str) -> Monograph:
+    """A new monograph row named from ``content`` (its revisions come next)."""
+    monograph = Monograph(slug=slug, sort_title=_sort_title(content.title))
+    _copy_working_fields(monograph, content)
+    _clean(monograph)
+    monograph.save()
+    return monograph
+
+
+def _decide(
+    *,
+    monograph: Monograph,
+    revision: Revision,
+    by: Any,
+    decision: str,
+    comment: str,
+    action: str,
+    details: dict[str, Any] | None = None,
+    disclaimer_version: DisclaimerVersion | None = None,
+    **fields: Any,
+) -> ReviewDecision:
+    """A moderator's decision on a revision in review, bound to its content hash, with its
+    audit entry (the revision's status is already the one the decision gives it)."""
+    made = ReviewDecision(
+        revision=revision,
+        reviewer=by,
+        decision=decision,
+        comment=comment,
+        content_hash=revision.content_hash,
+        **fields,
+    )
+    _clean(made)
+    made.save()
+    _audit(
+        action=action,
+        actor=by,
+        monograph=monograph,
+        revision=revision,
+        from_state=Status.IN_REVIEW,
+        to_state=revision.status,
+        message=comment,
+        details=details,
+        disclaimer_version=disclaimer_version,
+    )
+    return made
+
+
 # --- disclaimers ------------------------------------------------------------------------
 
 
@@ -692,10 +768,7 @@ def create_monograph(
         with transaction.atomic():
             if Monograph.objects.filter(slug=slug).exists():
                 raise InvalidInput(_slug_taken(slug))
-            monograph = Monograph(slug=slug, sort_title=_sort_title(content.title))
-            _copy_working_fields(monograph, content)
-            _clean(monograph)
-            monograph.save()
+            monograph = _start_monograph(content, slug)
             revision = _new_revision(monograph=monograph, content=content, by=by, summary=summary)
             monograph.latest_revision = revision
             monograph.save(update_fields=["latest_revision"])
@@ -788,32 +861,23 @@ def save_draft(
         if not conflict and latest is not None and latest.status == Status.IN_REVIEW:
             status = Status.IN_REVIEW
             extra = {"submitted_at": latest.submitted_at, "submitted_by": latest.submitted_by}
-        revision = _new_revision(
+        revision = _add_revision(
             monograph=monograph,
+            latest=latest,
             content=content,
             by=by,
             summary=summary,
-            status=status,
-            based_on=start,
-            is_conflict=conflict,
-            **extra,
-        )
-        from_state = latest.status if latest is not None else ""
-        _replace_latest(monograph, latest, revision, by=by)
-        _audit(
             action=Action.SAVE,
-            actor=by,
-            monograph=monograph,
-            revision=revision,
-            from_state=from_state,
-            to_state=revision.status,
-            message=summary,
             details={
                 "conflict": conflict,
                 "changed_since": changed_since,
                 "based_on": start.number if start is not None else None,
                 "replaced": latest.number if latest is not None else None,
             },
+            status=status,
+            based_on=start,
+            is_conflict=conflict,
+            **extra,
         )
     return SaveResult(revision, conflict=conflict, changed_since=changed_since)
 
@@ -878,29 +942,20 @@ def revert_to(*, revision: Revision, by: Any, summary: str) -> Revision:
                 f"#{latest.number}; there is nothing to revert."
             )
         content = _check_content(source.data)
-        new = _new_revision(
+        new = _add_revision(
             monograph=monograph,
+            latest=latest,
             content=content,
             by=by,
             summary=summary,
-            source=Revision.Source.REVERT,
-            based_on=latest,
-            reverted_from=source,
-        )
-        from_state = latest.status if latest is not None else ""
-        _replace_latest(monograph, latest, new, by=by)
-        _audit(
             action=Action.REVERT,
-            actor=by,
-            monograph=monograph,
-            revision=new,
-            from_state=from_state,
-            to_state=new.status,
-            message=summary,
             details={
                 "reverted_from": source.number,
                 "replaced": latest.number if latest is not None else None,
             },
+            source=Revision.Source.REVERT,
+            based_on=latest,
+            reverted_from=source,
         )
         _invalidate_pages(monograph)
     return new
@@ -1007,26 +1062,13 @@ def approve(
             reviewed=True,
             now=now,
         )
-        decision = ReviewDecision(
-            revision=revision,
-            reviewer=by,
-            decision=ReviewDecision.Decision.APPROVED,
-            comment=comment,
-            content_hash=revision.content_hash,
-            is_editorial=editorial,
-            clinical_changes=[change.as_dict() for change in changes],
-            clinical_checked=bool(changes) and clinical_checked is True,
-        )
-        _clean(decision)
-        decision.save()
-        _audit(
-            action=Action.APPROVE,
-            actor=by,
+        _decide(
             monograph=monograph,
             revision=revision,
-            from_state=Status.IN_REVIEW,
-            to_state=revision.status,
-            message=comment,
+            by=by,
+            decision=ReviewDecision.Decision.APPROVED,
+            comment=comment,
+            action=Action.APPROVE,
             disclaimer_version=disclaimer,
             details={
                 "disclaimer_version": disclaimer.number,
@@ -1035,6 +1077,9 @@ def approve(
                 "replaced_live": live.number if live is not None else None,
                 "clinical_changes": len(changes),
             },
+            is_editorial=editorial,
+            clinical_changes=[change.as_dict() for change in changes],
+            clinical_checked=bool(changes) and clinical_checked is True,
         )
         _invalidate_pages(monograph)
         transaction.on_commit(
@@ -1059,23 +1104,13 @@ def request_changes(*, revision: Revision, by: Any, comment: str) -> ReviewDecis
         _check_reviewable(revision, monograph, "reviewed")
         revision.status = Status.CHANGES_REQUESTED
         revision.save(update_fields=["status"])
-        decision = ReviewDecision(
-            revision=revision,
-            reviewer=by,
-            decision=ReviewDecision.Decision.CHANGES_REQUESTED,
-            comment=comment,
-            content_hash=revision.content_hash,
-        )
-        _clean(decision)
-        decision.save()
-        _audit(
-            action=Action.REQUEST_CHANGES,
-            actor=by,
+        decision = _decide(
             monograph=monograph,
             revision=revision,
-            from_state=Status.IN_REVIEW,
-            to_state=revision.status,
-            message=comment,
+            by=by,
+            decision=ReviewDecision.Decision.CHANGES_REQUESTED,
+            comment=comment,
+            action=Action.REQUEST_CHANGES,
         )
         author_ids = permissions.author_ids(revision)
         transaction.on_commit(
@@ -1105,21 +1140,7 @@ def withdraw(*, monograph: Monograph, by: Any, reason: str) -> Monograph:
             raise InvalidTransition(
                 f"{monograph.title} has never been published, so it cannot be withdrawn."
             )
-        monograph.withdrawn_at = timezone.now()
-        monograph.withdrawn_reason = reason
-        monograph.save(update_fields=["withdrawn_at", "withdrawn_reason"])
-        write_public_names([monograph])
-        _audit(
-            action=Action.WITHDRAW,
-            actor=by,
-            monograph=monograph,
-            revision=monograph.live_revision,
-            from_state="published",
-            to_state="withdrawn",
-            message=reason,
-            details={"reason": reason},
-        )
-        _invalidate_pages(monograph)
+        _set_withdrawal(monograph, by=by, reason=reason, withdrawn=True, details={"reason": reason})
     return monograph
 
 
@@ -1132,23 +1153,31 @@ def restore(*, monograph: Monograph, by: Any, reason: str) -> Monograph:
         monograph = _lock_monograph(monograph.pk)
         if monograph.withdrawn_at is None:
             raise InvalidTransition(f"{monograph.title} is not withdrawn.")
-        previous_reason = monograph.withdrawn_reason
-        monograph.withdrawn_at = None
-        monograph.withdrawn_reason = ""
-        monograph.save(update_fields=["withdrawn_at", "withdrawn_reason"])
-        write_public_names([monograph])
-        _audit(
-            action=Action.RESTORE,
-            actor=by,
-            monograph=monograph,
-            revision=monograph.live_revision,
-            from_state="withdrawn",
-            to_state="published",
-            message=reason,
-            details={"reason": reason, "withdrawn_reason": previous_reason},
-        )
-        _invalidate_pages(monograph)
+        details = {"reason": reason, "withdrawn_reason": monograph.withdrawn_reason}
+        _set_withdrawal(monograph, by=by, reason=reason, withdrawn=False, details=details)
     return monograph
+
+
+def _set_withdrawal(
+    monograph: Monograph, *, by: Any, reason: str, withdrawn: bool, details: dict[str, Any]
+) -> None:
+    """Take the (locked) monograph off the public site or put it back: its row, its names
+    in the A to Z, the audit entry and its pages' new version."""
+    monograph.withdrawn_at = timezone.now() if withdrawn else None
+    monograph.withdrawn_reason = reason if withdrawn else ""
+    monograph.save(update_fields=["withdrawn_at", "withdrawn_reason"])
+    write_public_names([monograph])
+    _audit(
+        action=Action.WITHDRAW if withdrawn else Action.RESTORE,
+        actor=by,
+        monograph=monograph,
+        revision=monograph.live_revision,
+        from_state="published" if withdrawn else "withdrawn",
+        to_state="withdrawn" if withdrawn else "published",
+        message=reason,
+        details=details,
+    )
+    _invalidate_pages(monograph)
 
 
 def _years_from(day: date, years: int) -> date:
@@ -1220,10 +1249,7 @@ def import_source(
             action = "updated"
             if monograph is None:
                 action = "created"
-                monograph = Monograph(slug=slug, sort_title=_sort_title(content.title))
-                _copy_working_fields(monograph, content)
-                _clean(monograph)
-                monograph.save()
+                monograph = _start_monograph(content, slug)
             latest = _latest(monograph)
             if latest is not None and latest.content_hash == new_hash:
                 return ImportResult("unchanged", monograph, None)
@@ -1350,45 +1376,35 @@ def draft_from_label(*, label: labels.Label, filename: str, by: Any = None) -> L
             slug = _slug_for(content, None)
             if Monograph.objects.filter(slug=slug).exists():
                 raise InvalidInput(_slug_taken(slug))
-            monograph = Monograph(slug=slug, sort_title=_sort_title(content.title))
-            _copy_working_fields(monograph, content)
-            _clean(monograph)
-            monograph.save()
+            monograph = _start_monograph(content, slug)
         elif latest is not None and latest.content_hash == content.hash():
             return LabelDraftResult("unchanged", monograph, None)
         else:
             action = "updated"
-        revision = _new_revision(
+        revision = _add_revision(
             monograph=monograph,
+            latest=latest,
             content=content,
             by=by,
             summary=summary,
-            source=Revision.Source.LABEL,
-            based_on=latest,
-            import_filename=filename[:500],
-        )
-        from_state = latest.status if latest is not None else ""
-        _replace_latest(monograph, latest, revision, by=by)
-        kept = _keep_label_version(label, filename)
-        monograph.label_set_id = label.set_id
-        monograph.label_version = label.version
-        monograph.label_change = {}
-        monograph.save(update_fields=["label_set_id", "label_version", "label_change"])
-        _audit(
             action=Action.LABEL_DRAFT,
-            actor=by,
-            monograph=monograph,
-            revision=revision,
-            from_state=from_state,
-            to_state=revision.status,
-            message=summary,
             details={
                 "filename": filename,
                 "set_id": label.set_id,
                 "version": label.version,
-                "effective_date": kept.effective_date.isoformat() if kept.effective_date else None,
+                "effective_date": label.effective_date.isoformat()
+                if label.effective_date
+                else None,
             },
+            source=Revision.Source.LABEL,
+            based_on=latest,
+            import_filename=filename[:500],
         )
+        _keep_label_version(label, filename)
+        monograph.label_set_id = label.set_id
+        monograph.label_version = label.version
+        monograph.label_change = {}
+        monograph.save(update_fields=["label_set_id", "label_version", "label_change"])
     return LabelDraftResult(action, monograph, revision)
 
 
@@ -1506,28 +1522,18 @@ def _schedule(
     revision.status = Status.SCHEDULED
     revision.publish_at = publish_at
     revision.save(update_fields=["status", "publish_at"])
-    decision = ReviewDecision(
+    _decide(
+        monograph=monograph,
         revision=revision,
-        reviewer=by,
+        by=by,
         decision=ReviewDecision.Decision.APPROVED,
         comment=comment,
-        content_hash=revision.content_hash,
+        action=Action.SCHEDULE,
+        details={"publish_at": publish_at.isoformat(), "editorial": editorial},
         is_editorial=editorial,
         publish_at=publish_at,
         clinical_changes=clinical_changes or [],
         clinical_checked=clinical_checked,
-    )
-    _clean(decision)
-    decision.save()
-    _audit(
-        action=Action.SCHEDULE,
-        actor=by,
-        monograph=monograph,
-        revision=revision,
-        from_state=Status.IN_REVIEW,
-        to_state=revision.status,
-        message=comment,
-        details={"publish_at": publish_at.isoformat(), "editorial": editorial},
     )
     return revision
 
