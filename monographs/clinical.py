@@ -649,37 +649,29 @@ def compare_texts(old: str, new: str, *, section: str = "", key: str = "") -> li
                 ),
             )
         )
-    for sentence in lone_old:
-        facts = [f for f in sentence.facts if id(f) in gone_ids]
-        if facts:
+    # A sentence only on one side reports the facts that went (removed) or came (added).
+    for sentences, ids, positions, change in (
+        (lone_old, gone_ids, order_old, REMOVED),
+        (lone_new, came_ids, order, ADDED),
+    ):
+        for sentence in sentences:
+            facts = [f for f in sentence.facts if id(f) in ids]
+            if not facts:
+                continue
+            shown, text = _shown(facts), _short(sentence.text)
+            removed = change == REMOVED
             found.append(
                 (
-                    order_old[id(sentence)],
+                    positions[id(sentence)],
                     ClinicalChange(
                         section=section,
                         key=key,
                         kind=_kind_of(facts),
-                        change=REMOVED,
-                        before=_shown(facts),
-                        after="",
-                        old_text=_short(sentence.text),
-                    ),
-                )
-            )
-    for sentence in lone_new:
-        facts = [f for f in sentence.facts if id(f) in came_ids]
-        if facts:
-            found.append(
-                (
-                    order[id(sentence)],
-                    ClinicalChange(
-                        section=section,
-                        key=key,
-                        kind=_kind_of(facts),
-                        change=ADDED,
-                        before="",
-                        after=_shown(facts),
-                        new_text=_short(sentence.text),
+                        change=change,
+                        before=shown if removed else "",
+                        after="" if removed else shown,
+                        old_text=text if removed else "",
+                        new_text="" if removed else text,
                     ),
                 )
             )

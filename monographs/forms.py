@@ -237,19 +237,16 @@ class MonographEditForm(forms.Form):
         # One line, single-spaced, like headings: a line break pasted or posted into the
         # title would otherwise reach mail subjects (where Django refuses it, so the
         # moderators were never told) and the page's <title>.
-        title = " ".join(self.cleaned_data["title"].split())
-        if not title:
-            raise ValidationError("The title cannot be blank.")
-        return title
+        return _filled(" ".join(self.cleaned_data["title"].split()), "The title cannot be blank.")
 
     def clean_generic_name(self) -> str:
         return " ".join(self.cleaned_data.get("generic_name", "").split())
 
     def clean_summary(self) -> str:
-        summary = " ".join(self.cleaned_data["summary"].split())
-        if not summary:
-            raise ValidationError("Please describe your change in the change summary.")
-        return summary
+        return _filled(
+            " ".join(self.cleaned_data["summary"].split()),
+            "Please describe your change in the change summary.",
+        )
 
     def clean_other_names(self) -> list[str]:
         names: list[str] = []
@@ -330,6 +327,13 @@ class MonographEditForm(forms.Form):
         )
 
 
+def _filled(text: str, message: str) -> str:
+    """``text`` (already cleaned up), refused with ``message`` when nothing is left."""
+    if not text:
+        raise ValidationError(message)
+    return text
+
+
 def _normalise_body(text: str) -> str:
     # Browsers send CRLF; a re-save of untouched text must hash the same as the stored one.
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -362,10 +366,7 @@ class ReasonForm(forms.Form):
     )
 
     def clean_reason(self) -> str:
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise ValidationError("Please give a reason.")
-        return reason
+        return _filled(self.cleaned_data["reason"].strip(), "Please give a reason.")
 
 
 class RevertForm(forms.Form):
@@ -377,10 +378,9 @@ class RevertForm(forms.Form):
     )
 
     def clean_summary(self) -> str:
-        summary = " ".join(self.cleaned_data["summary"].split())
-        if not summary:
-            raise ValidationError("Please describe why you revert.")
-        return summary
+        return _filled(
+            " ".join(self.cleaned_data["summary"].split()), "Please describe why you revert."
+        )
 
 
 class ReviewDueForm(forms.Form):
@@ -446,10 +446,9 @@ class RequestChangesForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_comment(self) -> str:
-        comment = self.cleaned_data["comment"].strip()
-        if not comment:
-            raise ValidationError("A comment is required when you request changes.")
-        return comment
+        return _filled(
+            self.cleaned_data["comment"].strip(), "A comment is required when you request changes."
+        )
 
 
 class DisclaimerForm(forms.Form):
@@ -463,16 +462,14 @@ class DisclaimerForm(forms.Form):
     )
 
     def clean_text(self) -> str:
-        text = _normalise_body(self.cleaned_data["text"]).strip()
-        if not text:
-            raise ValidationError("The disclaimer cannot be blank.")
-        return text
+        return _filled(
+            _normalise_body(self.cleaned_data["text"]).strip(), "The disclaimer cannot be blank."
+        )
 
     def clean_summary(self) -> str:
-        summary = " ".join(self.cleaned_data["summary"].split())
-        if not summary:
-            raise ValidationError("Please describe the change.")
-        return summary
+        return _filled(
+            " ".join(self.cleaned_data["summary"].split()), "Please describe the change."
+        )
 
 
 # Revision numbers are PositiveIntegerFields: a bigger number matches nothing, and SQLite
