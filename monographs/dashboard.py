@@ -65,7 +65,9 @@ def for_user(user: Any) -> Dashboard:
             {"revision": revision, "clinical": len(changes), "first": live is None}
         )
     board.overdue = list(
-        Monograph.objects.overdue_for_review().order_by("next_review_due", "pk")[:LIMIT]
+        Monograph.objects.with_state()
+        .filter(is_overdue=True)
+        .order_by("next_review_due", "pk")[:LIMIT]
     )
     board.scheduled = list(
         Revision.objects.scheduled()
