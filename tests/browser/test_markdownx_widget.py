@@ -9,10 +9,10 @@ import pytest
 
 from tests.workflow_helpers import CLIENT_NAME, IMAGE_CODE_RE, image_bytes, stored_files
 
-DROP_IMAGE_JS = """
-async ([selector, base64]) => {
+DROP_FILE_JS = """
+async ([selector, base64, name]) => {
     const bytes = Uint8Array.from(atob(base64), c => c.charCodeAt(0));
-    const file = new File([bytes], "patient-john-doe-secret.png", {type: "image/png"});
+    const file = new File([bytes], name, {type: "image/png"});
     const transfer = new DataTransfer();
     transfer.items.add(file);
     const editor = document.querySelector(selector);
@@ -21,17 +21,21 @@ async ([selector, base64]) => {
 """
 
 
+def open_new_monograph_form(page, live_server, user) -> None:
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", f"pw-{user.username}")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+    page.goto(f"{live_server.url}/admin/monographs/monograph/add/")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_widget_preview_and_drag_and_drop_upload_work_in_chromium(
     live_server, page, editor, settings, tmp_path
 ):
     settings.MEDIA_ROOT = str(tmp_path)
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", editor.username)
-    page.fill("#id_password", f"pw-{editor.username}")
-    page.click("input[type=submit]")
-    page.wait_for_selector("#site-name")
-    page.goto(f"{live_server.url}/admin/monographs/monograph/add/")
+    open_new_monograph_form(page, live_server, editor)
     box = page.locator("textarea.markdownx-editor").first
     box.fill("* a\n  * nested <script>window.pwned = 1</script>\n\n**Oral:** 50 mg")
     preview = page.locator(".markdownx-preview").first
@@ -41,7 +45,7 @@ def test_widget_preview_and_drag_and_drop_upload_work_in_chromium(
 
     box_id = box.get_attribute("id")
     png = base64.b64encode(image_bytes("PNG")).decode()
-    page.evaluate(DROP_IMAGE_JS, [f"#{box_id}", png])
+    page.evaluate(DROP_FILE_JS, [f"#{box_id}", png, "patient-john-doe-secret.png"])
     page.wait_for_function(
         "id => document.getElementById(id).value.includes('/media/uploads/')", arg=box_id
     )
@@ -54,31 +58,16 @@ def test_widget_preview_and_drag_and_drop_upload_work_in_chromium(
     assert len(stored_files(tmp_path)) == 1
 
 
-DROP_TEXT_JS = """
-([selector]) => {
-    const file = new File(["<html>not an image</html>"], "evil.png", {type: "image/png"});
-    const transfer = new DataTransfer();
-    transfer.items.add(file);
-    const editor = document.querySelector(selector);
-    editor.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true}));
-}
-"""
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_refused_upload_says_why_and_leaves_the_text_alone(
     live_server, page, editor, settings, tmp_path
 ):
     settings.MEDIA_ROOT = str(tmp_path)
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", editor.username)
-    page.fill("#id_password", f"pw-{editor.username}")
-    page.click("input[type=submit]")
-    page.wait_for_selector("#site-name")
-    page.goto(f"{live_server.url}/admin/monographs/monograph/add/")
+    open_new_monograph_form(page, live_server, editor)
     box = page.locator("textarea.markdownx-editor").first
     box.fill("Take 50 mg once a day.")
-    page.evaluate(DROP_TEXT_JS, [f"#{box.get_attribute('id')}"])
+    not_an_image = base64.b64encode(b"<html>not an image</html>").decode()
+    page.evaluate(DROP_FILE_JS, [f"#{box.get_attribute('id')}", not_an_image, "evil.png"])
     note = page.locator(".ms-upload-error").first
     note.wait_for()
     assert "Image not added:" in note.inner_text()
