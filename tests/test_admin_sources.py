@@ -14,7 +14,7 @@ from monographs import labels, workflow
 from monographs.models import AuditEntry, Monograph, Revision
 from tests.workflow_helpers import ROOT
 
-from .workflow_helpers import edited, publish_new, sample_content
+from .workflow_helpers import approved_for, publish_new, sample_content, submitted_edit
 
 NEXIUM = ROOT.parent / "shared" / "data" / "fda-labels" / "NDA021153.json"
 
@@ -90,21 +90,9 @@ def test_scheduled_publications_can_be_rescheduled_and_cancelled(
     client, editor, moderator, moderator2
 ) -> None:
     monograph = publish_new(sample_content(title="Aspirin"), editor=editor, moderator=moderator)
-    result = workflow.save_draft(
-        monograph=monograph,
-        content=edited(monograph.live_revision.data, usage="New text."),
-        by=editor,
-        summary="Edit",
-        based_on=None,
-    )
-    workflow.submit(revision=result.revision, by=editor)
+    submitted = submitted_edit(monograph, editor=editor, usage="New text.")
     when = timezone.now() + timedelta(days=1)
-    workflow.approve(
-        revision=result.revision,
-        by=moderator,
-        content_hash=result.revision.content_hash,
-        publish_at=when,
-    )
+    scheduled_revision = approved_for(submitted, moderator=moderator, when=when)
     client.force_login(moderator2)
     url = reverse("admin:monographs_scheduled")
     html = client.get(url).content.decode()
@@ -112,10 +100,10 @@ def test_scheduled_publications_can_be_rescheduled_and_cancelled(
 
     later = timezone.localtime(when + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(
-        url, {"revision": result.revision.pk, "action": "reschedule", "publish_at": later}
+        url, {"revision": scheduled_revision.pk, "action": "reschedule", "publish_at": later}
     )
     assert response.status_code == 302
-    revision = Revision.objects.get(pk=result.revision.pk)
+    revision = Revision.objects.get(pk=scheduled_revision.pk)
     assert timezone.localtime(revision.publish_at).strftime("%Y-%m-%dT%H:%M") == later
 
     client.post(url, {"revision": revision.pk, "action": "cancel"})
@@ -129,16 +117,8 @@ def test_a_moderator_schedules_from_the_review_screen(
     client, editor, moderator, moderator2
 ) -> None:
     monograph = publish_new(sample_content(title="Aspirin"), editor=editor, moderator=moderator)
-    result = workflow.save_draft(
-        monograph=monograph,
-        content=edited(monograph.live_revision.data, usage="Scheduled text."),
-        by=editor,
-        summary="Edit",
-        based_on=None,
-    )
-    revision = result.revision
     asked = timezone.now() + timedelta(days=3)
-    workflow.submit(revision=revision, by=editor, publish_at=asked)
+    revision = submitted_edit(monograph, editor=editor, publish_at=asked, usage="Scheduled text.")
     client.force_login(moderator2)
     url = reverse("admin:monographs_revision_review", args=[revision.pk])
     page = client.get(url).content.decode()

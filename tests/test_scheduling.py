@@ -14,7 +14,7 @@ from django.utils import timezone
 from monographs import workflow
 from monographs.models import AuditEntry, Monograph, ReviewDecision, ReviewReminder, Revision
 
-from .workflow_helpers import edited, publish_new, sample_content
+from .workflow_helpers import approved_for, edited, publish_new, sample_content, submitted_edit
 
 Status = Revision.Status
 
@@ -22,21 +22,15 @@ Status = Revision.Status
 def scheduled(editor, moderator, *, hours: int = 2):
     """A live monograph with a new revision approved for ``hours`` from now."""
     monograph = publish_new(sample_content(title="Paracetamol"), editor=editor, moderator=moderator)
-    content = edited(
-        monograph.live_revision.data, dosage="Adults: 750 mg every 8 hours (scheduled edit)."
-    )
-    result = workflow.save_draft(
-        monograph=monograph, content=content, by=editor, summary="New dose", based_on=None
-    )
     when = timezone.now() + timedelta(hours=hours)
-    workflow.submit(revision=result.revision, by=editor, publish_at=when)
-    revision = workflow.approve(
-        revision=result.revision,
-        by=moderator,
-        content_hash=result.revision.content_hash,
+    submitted = submitted_edit(
+        monograph,
+        editor=editor,
+        summary="New dose",
         publish_at=when,
-        clinical_checked=True,
+        dosage="Adults: 750 mg every 8 hours (scheduled edit).",
     )
+    revision = approved_for(submitted, moderator=moderator, when=when)
     return Monograph.objects.get(pk=monograph.pk), revision, when
 
 
@@ -111,26 +105,19 @@ def test_cancel_and_reschedule_are_audited_actions(editor, moderator, moderator2
 @pytest.mark.django_db
 def test_a_time_in_the_past_or_years_ahead_is_refused(editor, moderator) -> None:
     monograph = publish_new(sample_content(title="Ibuprofen"), editor=editor, moderator=moderator)
-    result = workflow.save_draft(
-        monograph=monograph,
-        content=edited(monograph.live_revision.data, usage="New text."),
-        by=editor,
-        summary="Edit",
-        based_on=None,
-    )
-    workflow.submit(revision=result.revision, by=editor)
+    submitted = submitted_edit(monograph, editor=editor, usage="New text.")
     for when, message in [
         (timezone.now() - timedelta(minutes=1), "has passed"),
         (timezone.now() + timedelta(days=3 * 365), "more than two years ahead"),
     ]:
         with pytest.raises(workflow.InvalidInput, match=message):
             workflow.approve(
-                revision=result.revision,
+                revision=submitted,
                 by=moderator,
-                content_hash=result.revision.content_hash,
+                content_hash=submitted.content_hash,
                 publish_at=when,
             )
-    assert Revision.objects.get(pk=result.revision.pk).status == Status.IN_REVIEW
+    assert Revision.objects.get(pk=submitted.pk).status == Status.IN_REVIEW
 
 
 @pytest.mark.django_db
@@ -152,23 +139,9 @@ def test_two_servers_running_it_at_once_publish_once(editor, moderator) -> None:
         monograph = publish_new(
             sample_content(title=f"Medicine {n}"), editor=editor, moderator=moderator
         )
-        result = workflow.save_draft(
-            monograph=monograph,
-            content=edited(monograph.live_revision.data, usage=f"New text {n}."),
-            by=editor,
-            summary="Edit",
-            based_on=None,
-        )
-        workflow.submit(revision=result.revision, by=editor)
+        submitted = submitted_edit(monograph, editor=editor, usage=f"New text {n}.")
         when = timezone.now() + timedelta(hours=1)
-        workflow.approve(
-            revision=result.revision,
-            by=moderator,
-            content_hash=result.revision.content_hash,
-            publish_at=when,
-            clinical_checked=True,
-        )
-        due.append(result.revision.pk)
+        due.append(approved_for(submitted, moderator=moderator, when=when).pk)
     start = threading.Barrier(2)
     results: list[list[int]] = []
 

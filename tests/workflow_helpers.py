@@ -588,3 +588,36 @@ def sqlite_site_env(database: Path, **extra: str) -> dict[str, str]:
         env.pop(name, None)
     env.update(extra)
     return env
+
+
+def submitted_edit(
+    monograph: Monograph,
+    *,
+    editor: Any,
+    summary: str = "Edit",
+    publish_at: Any = None,
+    **overrides: Any,
+) -> Revision:
+    """The live content of ``monograph`` with ``overrides`` (as ``edited``), saved by
+    ``editor`` and submitted for review (asking for ``publish_at`` if given)."""
+    monograph = Monograph.objects.get(pk=monograph.pk)
+    result = workflow.save_draft(
+        monograph=monograph,
+        content=edited(monograph.live_revision.data, **overrides),
+        by=editor,
+        summary=summary,
+        based_on=None,
+    )
+    return workflow.submit(revision=result.revision, by=editor, publish_at=publish_at)
+
+
+def approved_for(revision: Revision, *, moderator: Any, when: Any) -> Revision:
+    """``revision`` approved by ``moderator`` to be published at ``when`` (clinical changes
+    acknowledged)."""
+    return workflow.approve(
+        revision=revision,
+        by=moderator,
+        content_hash=revision.content_hash,
+        publish_at=when,
+        clinical_checked=True,
+    )
