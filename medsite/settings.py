@@ -146,6 +146,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+if IS_POSTGRES:
+    # Django's backend, health-checking a persistent connection only after it sat idle for
+    # MEDSITE_DB_CHECK_IDLE_SECONDS, not before every request (medsite/db/postgresql).
+    DATABASES["default"]["ENGINE"] = "medsite.db.postgresql"
+MEDSITE_DB_CHECK_IDLE_SECONDS = float(os.environ.get("MEDSITE_DB_CHECK_IDLE_SECONDS", "1"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -153,7 +158,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "medsite.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "medsite"),
             # A frozen Redis must cost milliseconds, not seconds: caching.py then serves

@@ -34,7 +34,9 @@ site page, the first request to miss takes a short lock in the cache (``add``) a
 re-renders; the others meanwhile get the previous copy of that page, but only while the
 rebuild is in flight, only for ``MEDSITE_STALE_SECONDS`` (1 s) after the publication, and
 never a copy older than the last withdrawal. Monograph pages are never served stale. Renders
-are counted in the cache (``stats()``, ``manage.py page_cache_stats``).
+are counted in the cache (``stats()``, ``manage.py page_cache_stats``; each process adds its
+counts at most every ``MEDSITE_VERSION_POLL_SECONDS``, so a miss pays no round trip for
+them), and each response says where it came from (``response.page_cache``).
 
 The cache is an accelerator, never a dependency: when it fails, pages are rendered from the
 database with the same headers, a warning is logged, and the cache is left alone for
@@ -94,6 +96,7 @@ def page_schema() -> str:
 _PAGE_CODE = (
     "views.py",
     "page.py",
+    "stored_pages.py",
     "changes_views.py",
     "search_views.py",
     "seo_views.py",
@@ -243,6 +246,14 @@ def site_generation() -> int:
     return _versions.site
 
 
+def page_generation(slug: str) -> int:
+    """The monograph's ``page_generation`` as this process last polled it (no query; at most
+    ``MEDSITE_VERSION_POLL_SECONDS`` old). The stored page of that generation is the current
+    page (``stored_pages.lookup``)."""
+    _versions.refresh()
+    return _versions.pages.get(slug, 0)
+
+
 def invalidate_monograph(monograph: Any) -> None:
     """Record, in the current transaction, that this monograph's public pages and the
     site-wide lists changed. Call it inside the transaction that makes the change: if that
@@ -332,22 +343,46 @@ def reset_process_state(*, loaded: bool = False) -> None:
     _memory.clear()
     _retry_after = 0.0
     _process_stats.update(renders=0, stale_served=0)
+    _unsent.update(renders=0, stale_served=0)
 
 
 # --- counters for the benchmark ---------------------------------------------------------------
 
 _process_stats = {"renders": 0, "stale_served": 0}
+# Counts not yet added to the shared counters, and when they last were (per process): a
+# miss must not pay a cache round trip for its statistics, so they go out at most every
+# MEDSITE_VERSION_POLL_SECONDS, on the next request through the page cache.
+_unsent = {"renders": 0, "stale_served": 0}
+_sent_at = 0.0
+_SHARED_KEYS = {"renders": RENDERS_KEY, "stale_served": STALE_SERVED_KEY}
 
 
-def _count(key: str, name: str) -> None:
+def _count(name: str) -> None:
     _process_stats[name] += 1
+    _unsent[name] += 1
+
+
+def _send_counts(*, force: bool = False) -> None:
+    """Add this process's new counts to the shared counters (in the cache)."""
+    global _sent_at
+    if not force and time.monotonic() - _sent_at < _setting("MEDSITE_VERSION_POLL_SECONDS", 0.5):
+        return
+    with _lock:
+        counts = {name: n for name, n in _unsent.items() if n}
+        for name in counts:
+            _unsent[name] = 0
+        _sent_at = time.monotonic()
+    if not counts:
+        return
 
     def incr(cache: Any) -> None:
-        try:
-            cache.incr(key)
-        except ValueError:  # first one
-            if not cache.add(key, 1, timeout=None):
-                cache.incr(key)
+        for name, n in counts.items():
+            key = _SHARED_KEYS[name]
+            try:
+                cache.incr(key, n)
+            except ValueError:  # first one
+                if not cache.add(key, n, timeout=None):
+                    cache.incr(key, n)
 
     with contextlib.suppress(CacheUnavailable):
         _cache_call(incr)
@@ -355,7 +390,10 @@ def _count(key: str, name: str) -> None:
 
 def stats() -> dict[str, Any]:
     """Pages rendered by the page cache (misses) and previous copies served while a page was
-    being rebuilt: shared by every process using the cache, and this process's own."""
+    being rebuilt: shared by every process using the cache (each process adds its counts at
+    most ``MEDSITE_VERSION_POLL_SECONDS`` after them, on its next request), and this
+    process's own."""
+    _send_counts(force=True)
     try:
         shared = _cache_call(lambda cache: cache.get_many([RENDERS_KEY, STALE_SERVED_KEY]))
     except CacheUnavailable:
@@ -371,6 +409,7 @@ def reset_stats() -> None:
     with contextlib.suppress(CacheUnavailable):
         _cache_call(lambda cache: cache.delete_many([RENDERS_KEY, STALE_SERVED_KEY]))
     _process_stats.update(renders=0, stale_served=0)
+    _unsent.update(renders=0, stale_served=0)
 
 
 # --- the decorator ----------------------------------------------------------------------------
@@ -389,31 +428,40 @@ def _digest(
 
 
 def _entry(response: HttpResponse, generation: int) -> dict[str, Any]:
+    changed = getattr(response, "content_changed_at", 0) or 0
+    return _make_entry(response.content, response["Content-Type"], generation, changed)
+
+
+def _make_entry(
+    content: bytes, content_type: str, generation: int, changed_at: float
+) -> dict[str, Any]:
     # The newer of the content change and the generation (a time in µs): a withdrawal or a
     # review-date change moves it too, so If-Modified-Since never keeps an old page.
-    last_modified = max(
-        generation // 1_000_000, int(getattr(response, "content_changed_at", 0) or 0)
-    )
+    last_modified = max(generation // 1_000_000, int(changed_at))
     return {
-        "content": response.content,
-        "content_type": response["Content-Type"],
-        "etag": '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"',
+        "content": content,
+        "content_type": content_type,
+        "etag": '"' + hashlib.sha256(content).hexdigest()[:32] + '"',
         "last_modified": last_modified or None,
         "last_modified_header": http_date(last_modified) if last_modified else "",
         "generation": generation,
     }
 
 
-def _respond(request: HttpRequest, entry: dict[str, Any]) -> HttpResponse:
+def _respond(request: HttpRequest, entry: dict[str, Any], source: str) -> HttpResponse:
+    """The page from its entry; ``response.page_cache`` tells where it came from ("memory",
+    "cache", "stale": a previous copy during a rebuild, "render"), for the benchmark's
+    counts (never sent to the client)."""
     response = HttpResponse(entry["content"], content_type=entry["content_type"])
     response.headers["ETag"] = entry["etag"]
     if entry["last_modified_header"]:
         response.headers["Last-Modified"] = entry["last_modified_header"]
     response.headers["Cache-Control"] = f"public, max-age={settings.MEDSITE_PUBLIC_MAX_AGE}"
     if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META:
-        return get_conditional_response(
+        response = get_conditional_response(
             request, etag=entry["etag"], last_modified=entry["last_modified"], response=response
         )
+    response.page_cache = source
     return response
 
 
@@ -431,11 +479,31 @@ def _stale_copy(stale_key: str) -> dict[str, Any] | None:
     return stale
 
 
+# A page stored when it changed (``stored_pages.lookup``): (slug, page generation) to the
+# page's HTML and its last change (a datetime), or None when there is no current one.
+StoredLookup = Callable[[str, int], Any]
+
+
+def _local_cache() -> bool:
+    """Whether the cache is in this process (local memory): a read costs no round trip."""
+    return settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+
+
+def _stored_entry(stored: StoredLookup, slug: str, generation: int) -> dict[str, Any] | None:
+    found = stored(slug, _versions.pages.get(slug, 0))
+    if found is None:
+        return None
+    changed = found.published_at.timestamp() if found.published_at else 0
+    content = found.html.encode()
+    return _make_entry(content, "text/html; charset=utf-8", generation, changed)
+
+
 def public_page(
     scope: str = "site",
     *,
     with_query: bool = False,
     key: Callable[[HttpRequest], str] | None = None,
+    stored: StoredLookup | None = None,
 ) -> Callable[[View], View]:
     """Cache a public GET view's 200 responses and answer conditional GETs with 304.
 
@@ -445,17 +513,25 @@ def public_page(
     query string in the key (e.g. a normalised search query, so equivalent queries share
     one entry). Other statuses (404, 410) pass through uncached.
 
+    ``stored(slug, page_generation)`` (monograph scope): the page as stored when it last
+    changed, tried before the view renders it. With a shared cache (Redis) it comes before
+    the shared cache and is not copied there; with the local-memory cache, after it.
+
     The view must render the same page for every visitor (no per-user content), since the
     page is shared by all of them and marked ``Cache-Control: public``.
     """
     if scope not in {"site", "monograph"}:
         raise ValueError(f"Unknown cache scope {scope!r}: use 'site' or 'monograph'.")
+    if stored is not None and scope != "monograph":
+        raise ValueError("Only monograph pages are stored.")
 
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
+            if _unsent["renders"] or _unsent["stale_served"]:
+                _send_counts()
             try:
                 _versions.refresh()
             except Exception:  # noqa: BLE001 - not knowing the version: no cached page
@@ -468,14 +544,30 @@ def public_page(
 
             entry = _memory.get(page_key)
             if entry is not None:
-                return _respond(request, entry)
+                return _respond(request, entry, "memory")
+            local = _local_cache()
+            if stored is not None and not local:
+                # Before the shared cache: the stored page is as current and as cheap to
+                # read (one round trip either way), and a page read from it is not copied
+                # to the shared cache (two more round trips on a miss, for no gain).
+                entry = _stored_entry(stored, slug, generation)
+                if entry is not None:
+                    _memory.put(page_key, entry)
+                    return _respond(request, entry, "stored")
             try:
                 entry = _cache_call(lambda cache: cache.get(page_key))
             except CacheUnavailable:
                 return _render(view, request, args, kwargs, generation, page_key, "")
             if entry is not None:
                 _memory.put(page_key, entry)
-                return _respond(request, entry)
+                return _respond(request, entry, "cache")
+            if stored is not None and local:
+                entry = _stored_entry(stored, slug, generation)
+                if entry is not None:
+                    _memory.put(page_key, entry)
+                    with contextlib.suppress(CacheUnavailable):
+                        _cache_call(lambda cache: cache.set(page_key, entry, _page_cache_seconds()))
+                    return _respond(request, entry, "stored")
 
             stale_key = ""
             if scope == "site":
@@ -488,8 +580,8 @@ def public_page(
                 if rebuilding:
                     stale = _stale_copy(stale_key)
                     if stale is not None:
-                        _count(STALE_SERVED_KEY, "stale_served")
-                        return _respond(request, stale)
+                        _count("stale_served")
+                        return _respond(request, stale, "stale")
                 else:
                     try:
                         return _render(view, request, args, kwargs, generation, page_key, stale_key)
@@ -519,11 +611,15 @@ def _render(
         response = response.render()
     entry = _entry(response, generation)
     if page_key:
-        _count(RENDERS_KEY, "renders")
+        _count("renders")
         _memory.put(page_key, entry)
         entries = {page_key: entry}
         if stale_key:
             entries[stale_key] = entry
+        timeout = _page_cache_seconds()
         with contextlib.suppress(CacheUnavailable):
-            _cache_call(lambda cache: cache.set_many(entries, timeout=_page_cache_seconds()))
-    return _respond(request, entry)
+            if stale_key:
+                _cache_call(lambda cache: cache.set_many(entries, timeout=timeout))
+            else:  # one entry: a plain SET, no MULTI/EXEC around it
+                _cache_call(lambda cache: cache.set(page_key, entry, timeout=timeout))
+    return _respond(request, entry, "render")

@@ -290,6 +290,9 @@ class Revision(models.Model):
         """The stored article: the body, then the disclaimer block."""
         return f"{self.rendered_html}\n{self.disclaimer_html}" if self.disclaimer_html else ""
 
+    # The parts of the public page that publication stores (``workflow._build_parts``).
+    PART_FIELDS = ("rendered_html", "disclaimer_html", "contents", "meta_description", "jsonld")
+
     @property
     def has_parts(self) -> bool:
         """Whether the publication's parts are stored (see ``rebuild_published``)."""
@@ -409,6 +412,34 @@ class PublicName(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StoredPage(models.Model):
+    """The complete public page of a published monograph, rendered by the workflow in the
+    transaction that changed the page (``stored_pages.py``), so a cache miss of the page is
+    one indexed query and no template work.
+
+    Rows exist only for public monographs (a withdrawal deletes the row in its transaction).
+    A row is used only while ``generation`` equals the monograph's ``page_generation`` as the
+    app server knows it (no change to the page since it was stored) and ``schema`` the
+    running code's (templates, page code, static files, site URL); otherwise the page is
+    rendered from the revision's parts, as before, and ``rebuild_published --missing``
+    stores it again.
+    """
+
+    monograph = models.OneToOneField(
+        Monograph, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    # The monograph's (never changes): the page is found by its address alone.
+    slug = models.SlugField(max_length=200, unique=True)
+    generation = models.BigIntegerField()
+    # The monograph's last publication: the page's Last-Modified.
+    published_at = models.DateTimeField(null=True)
+    schema = models.CharField(max_length=16)
+    html = models.TextField()
+
+    def __str__(self) -> str:
+        return f"stored page of monograph {self.monograph_id}"
 
 
 class AuditEntry(models.Model):

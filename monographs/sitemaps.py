@@ -51,7 +51,7 @@ class StaticPagesSitemap(SiteUrlSitemap):
         return reverse(item)
 
 
-MONOGRAPHS_PER_SITEMAP = 10_000
+MONOGRAPHS_PER_SITEMAP = 2_000
 XMLNS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 

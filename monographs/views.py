@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.cache import never_cache
 
-from . import atoz, page, permissions, workflow
+from . import atoz, page, permissions, stored_pages, workflow
 from .caching import public_page
 from .models import Monograph, PublicName, Revision
 
@@ -36,24 +36,6 @@ RECENT_COUNT = 10
 HISTORY_PAGE_SIZE = 50
 # Seconds a 404 or 410 may be reused: short, so a new or restored page shows soon.
 ERROR_MAX_AGE = 60
-
-# What a monograph page reads: the monograph's public fields and the live revision's parts
-# (never its content JSON).
-_PAGE_FIELDS = (
-    "slug",
-    "title",
-    "generic_name",
-    "other_names",
-    "live_revision_id",
-    "withdrawn_at",
-    "first_published_at",
-    "last_published_at",
-    "last_reviewed_at",
-    "last_reviewed_by_name",
-    "last_reviewed_by_role",
-    "next_review_due",
-    *(f"live_revision__{name}" for name in workflow.PART_FIELDS),
-)
 
 
 class MissingParts(RuntimeError):
@@ -149,21 +131,6 @@ def public_names(content: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _monograph_names(monograph: Monograph) -> dict[str, Any]:
-    """The public names: the monograph's own fields, which follow the live revision once
-    it is published (workflow._publish)."""
-    other_names = monograph.other_names if isinstance(monograph.other_names, list) else []
-    return {
-        "title": monograph.title or monograph.slug,
-        "generic_name": monograph.generic_name,
-        "other_names": [str(name) for name in other_names],
-    }
-
-
-def _canonical_url(monograph: Monograph) -> str:
-    return settings.SITE_URL + monograph.get_absolute_url()
-
-
 # --- public views ---------------------------------------------------------------------------
 @public_page("site")
 def home(request: HttpRequest) -> HttpResponse:
@@ -228,11 +195,17 @@ def a_to_z_letter(request: HttpRequest, letter: str) -> HttpResponse:
     )
 
 
-@public_page("monograph")
+@public_page("monograph", stored=stored_pages.lookup)
 def monograph_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """The public page, assembled from the parts stored at publication: one query."""
+    """The public page. The page cache first serves the page as stored when it last
+    changed (``stored_pages``: one query, no template); this renders it from the live
+    revision's stored parts when there is no current stored page (a deploy changed the
+    templates and ``rebuild_published --missing`` has not run yet): one query more, the
+    same page."""
     try:
-        monograph = _published_or_gone(slug, select=("live_revision",), fields=_PAGE_FIELDS)
+        monograph = _published_or_gone(
+            slug, select=("live_revision",), fields=stored_pages.PAGE_FIELDS
+        )
     except Gone as gone:
         return _gone_response(request, gone.monograph)
     revision = monograph.live_revision
@@ -241,21 +214,7 @@ def monograph_detail(request: HttpRequest, slug: str) -> HttpResponse:
             f"The live revision of {slug} has no stored page parts: "
             "run `manage.py rebuild_published --missing`."
         )
-    response = render(
-        request,
-        "monographs/monograph_detail.html",
-        {
-            "monograph": monograph,
-            "revision": revision,
-            "names": _monograph_names(monograph),
-            "article_body": revision.rendered_html,
-            "article_disclaimer": revision.disclaimer_html,
-            "contents": revision.contents,
-            "meta_description": revision.meta_description,
-            "canonical_url": _canonical_url(monograph),
-            "jsonld": revision.jsonld,
-        },
-    )
+    response = HttpResponse(stored_pages.render(monograph, revision))
     if monograph.last_published_at:
         response.content_changed_at = monograph.last_published_at.timestamp()
     return response

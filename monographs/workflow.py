@@ -54,6 +54,7 @@ from . import (
     page,
     permissions,
     search,
+    stored_pages,
     structured_data,
     validation,
 )
@@ -297,12 +298,15 @@ def _safely(what: str, func: Callable[[], Any]) -> Callable[[], None]:
 
 
 def _invalidate_pages(monograph: Monograph) -> None:
-    """Record in this transaction that the monograph's public pages changed.
+    """Record in this transaction that the monograph's public pages changed, and store its
+    page as it now is (``stored_pages.py``; dropped when it is no longer public).
 
     The new page version is written with the change itself (``caching.py``): no cache
-    failure and no exit right after the commit can hide a publication.
+    failure and no exit right after the commit can hide a publication. Call it once the
+    monograph's public fields and live revision are final.
     """
     caching.invalidate_monograph(monograph)
+    stored_pages.store(monograph)
 
 
 def _sort_title(title: str) -> str:
@@ -635,7 +639,7 @@ def _publish(
 
 # --- the publication's stored parts ------------------------------------------------------
 
-PART_FIELDS = ("rendered_html", "disclaimer_html", "contents", "meta_description", "jsonld")
+PART_FIELDS = Revision.PART_FIELDS
 
 
 def public_reviewer(user: Any) -> tuple[str, str]:
@@ -694,18 +698,23 @@ def write_public_names(monographs: list[Monograph]) -> None:
 class RebuildResult:
     rebuilt: int
     audit_entry: AuditEntry | None
+    # Pages stored again without rebuilding their parts (``missing_only``: a page stored by
+    # other code, or never stored).
+    pages: int = 0
 
 
 def rebuild_published(
     *, missing_only: bool = False, batch_size: int = REBUILD_BATCH, progress: Any = None
 ) -> RebuildResult:
     """Rebuild the stored parts of every live revision (after a rendering or template
-    change), and the A to Z rows, from the content and the disclaimer version each went
-    out with. No new revision, no change to what was approved; one audit entry. Runs in
-    batches of ``batch_size`` monographs (one transaction each, rows locked), then makes
-    every public page render afresh. ``missing_only``: only revisions without stored
-    parts (rows published before parts were stored), cheap when there are none.
-    ``progress(done)`` is called after each batch.
+    change), the A to Z rows and the stored pages, from the content and the disclaimer
+    version each went out with. No new revision, no change to what was approved; one audit
+    entry. Runs in batches of ``batch_size`` monographs (one transaction each, rows
+    locked), then makes every public page render afresh. ``missing_only``: only revisions
+    without stored parts (rows published before parts were stored), and only the stored
+    pages that are missing or not current (``stored_pages.missing``: a deploy changed the
+    templates or the site URL), cheap when there are none. ``progress(done)`` is called
+    after each batch.
     """
     published = Monograph.objects.filter(live_revision__isnull=False)
     if missing_only:
@@ -737,9 +746,11 @@ def rebuild_published(
             Revision.objects.bulk_update(revisions, PART_FIELDS)
             Monograph.objects.bulk_update(batch, ["last_reviewed_by_name", "last_reviewed_by_role"])
             write_public_names(batch)
+            stored_pages.store_many(batch)
         done += len(batch)
         if progress is not None:
             progress(done)
+    pages = _store_missing_pages(set(ids), batch_size) if missing_only else 0
     entry = None
     if done or not missing_only:
         entry = _audit(
@@ -749,7 +760,24 @@ def rebuild_published(
             details={"rebuilt": done, "missing_only": missing_only, "batch_size": batch_size},
         )
         transaction.on_commit(_safely("cache invalidation", caching.invalidate_all))
-    return RebuildResult(done, entry)
+    return RebuildResult(done, entry, pages)
+
+
+def _store_missing_pages(rebuilt: set[int], batch_size: int) -> int:
+    """Store the pages that are missing or not current, from the parts as they are: the
+    same page a cache miss renders, so no cache needs invalidating."""
+    ids = sorted(set(stored_pages.missing()) - rebuilt)
+    stored = 0
+    for start in range(0, len(ids), batch_size):
+        with transaction.atomic():
+            batch = (
+                Monograph.objects.select_for_update(of=("self",))
+                .filter(pk__in=ids[start : start + batch_size])
+                .select_related("live_revision")
+                .order_by("pk")
+            )
+            stored += stored_pages.store_many(batch)
+    return stored
 
 
 # --- editing ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.urls import reverse
 
-from monographs import caching, views, workflow
+from monographs import caching, workflow
 from monographs.models import Monograph, SiteVersion
 from tests.workflow_helpers import edit_and_publish, edited, publish_new, sample_content
 
@@ -254,23 +254,19 @@ def test_unknown_cache_scope_is_refused():
         caching.public_page("everything")
 
 
-def test_invalidate_all_re_renders_every_public_page(client, monograph, monkeypatch, committing):
-    from monographs import views
-
+def test_invalidate_all_re_renders_every_public_page(client, monograph, committing):
+    """No page is served from a copy kept before: each is rendered again, or (the monograph
+    page) read from the page stored when it last changed."""
     urls = public_urls(monograph)
     for url in urls:
         client.get(url)
-    rendered = []
-    original = views.render
-    monkeypatch.setattr(views, "render", lambda *a, **k: rendered.append(1) or original(*a, **k))
-    for url in urls:
-        client.get(url)
-    assert rendered == []  # all cached
+    assert {url: client.get(url).page_cache for url in urls} == dict.fromkeys(urls, "cache")
 
     committing(caching.invalidate_all)
-    for url in urls:
-        client.get(url)
-    assert len(rendered) == len(urls)
+    sources = {url: client.get(url).page_cache for url in urls}
+    assert sources == {
+        url: "stored" if url == monograph.get_absolute_url() else "render" for url in urls
+    }
 
 
 def test_site_generation_changes_when_a_listing_may_change(
@@ -374,7 +370,7 @@ class TestWhenTheCacheIsDown(OutagolCase):
     ):
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "medsite.cache.RedisCache",
                 # Port 1 on loopback: connection refused, as when Redis has stopped.
                 "LOCATION": "redis://127.0.0.1:1/0",
                 "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -389,7 +385,7 @@ class TestWhenTheCacheIsDown(OutagolCase):
     ):
         settings.MEDSITE_CACHE_RETRY_SECONDS = 60
         for _ in range(5):
-            assert client.get(monograph.get_absolute_url()).status_code == 200
+            assert client.get("/").status_code == 200
         # One failed call, then none: a hanging Redis must not add its timeout to every page.
         assert BrokenCache.calls == 1
 
@@ -494,22 +490,25 @@ class TestTheCacheCannotBeFilledFromOutside(OutagolCase):
     def test_a_page_rendered_while_a_publish_lands_is_not_served_after_it(
         self, client, monograph, monkeypatch, committing
     ):
-        original = views.render
-        rendered = []
+        original = caching._stored_entry
+        built = []
 
-        def render_then_publish(*args, **kwargs):
-            response = original(*args, **kwargs)
-            rendered.append(1)
-            if len(rendered) == 1:
+        def build_then_publish(stored, slug, generation):
+            entry = original(stored, slug, generation)
+            built.append(entry is not None)
+            if len(built) == 1:
                 # A publish on another server commits while this (now old) page is built.
                 committing(caching.invalidate_monograph, monograph)
-            return response
+            return entry
 
-        monkeypatch.setattr(views, "render", render_then_publish)
-        client.get(monograph.get_absolute_url())
-        # It was stored under the version read before the view ran, no longer current.
-        client.get(monograph.get_absolute_url())
-        assert len(rendered) == 2
+        monkeypatch.setattr(caching, "_stored_entry", build_then_publish)
+        first = client.get(monograph.get_absolute_url())
+        # It was cached under the version read before the view ran, no longer current; the
+        # stored page, of the version before too, is not used either.
+        second = client.get(monograph.get_absolute_url())
+        assert built == [True, False]
+        assert (first.page_cache, second.page_cache) == ("stored", "render")
+        assert first.content == second.content  # the same page, rendered from its parts
 
     def test_head_is_answered_from_the_page_get_cached(
         self, client, monograph, django_assert_num_queries
@@ -747,7 +746,7 @@ def test_in_process_copies_by_default_only_in_front_of_a_shared_cache(settings):
     assert caching._memory_limit() == 0  # local memory: the cache is in the process already
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "medsite.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }

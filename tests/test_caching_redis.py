@@ -8,11 +8,12 @@ when no Redis answers, except under CI=true where that is an error.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 
 import pytest
-from django.core.cache.backends.redis import RedisCache
 
+from medsite.cache import RedisCache
 from monographs import caching
 from tests.workflow_helpers import edit_and_publish, edited, publish_new, sample_content
 
@@ -39,7 +40,7 @@ def redis_cache_settings(settings):
     prefix = f"medsite-test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "medsite.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
         }
@@ -67,11 +68,14 @@ def test_a_publish_on_one_server_reaches_every_server_sharing_redis(
     url = monograph.get_absolute_url()
     first = client.get(url)
     assert "Redisol is used to treat" in first.content.decode()
+    assert first.page_cache == "stored"  # the monograph page: its stored copy, not Redis
+    assert client.get("/").status_code == 200
 
     server_b = other_app_server(redis_cache_settings)
     client_b = server_b._cache.get_client()
     stored = [k for k in client_b.scan_iter(match=f"{redis_cache_settings['KEY_PREFIX']}:*")]
-    assert any(b"medsite:page:" in key for key in stored), "the page is kept in Redis"
+    scopes = {m[1] for key in stored if (m := re.search(rb":page:[0-9a-f]+:([sm])\d+:", key))}
+    assert scopes == {b"s"}  # the home page is kept in Redis, the monograph page is not
 
     with django_capture_on_commit_callbacks(execute=True):
         edit_and_publish(
@@ -87,3 +91,17 @@ def test_a_publish_on_one_server_reaches_every_server_sharing_redis(
     second = client.get(url)
     assert "Shared cache text." in second.content.decode()
     assert second["ETag"] != first["ETag"]
+
+
+def test_the_backend_reuses_one_redis_client_per_pool(redis_cache_settings):
+    """medsite.cache: Django builds a redis.Redis per operation; ours keeps one per pool,
+    and the operations the page cache uses still work through it."""
+    from django.core.cache import cache
+
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)
+    cache.set_many({"a": {"content": b"x"}, "b": 2}, timeout=30)
+    assert cache.get("a") == {"content": b"x"}
+    assert cache.add("lock", 1, timeout=2) and not cache.add("lock", 1, timeout=2)
+    assert cache.incr("b") == 3
+    cache.delete_many(["a", "b", "lock"])
+    assert cache.get_many(["a", "b"]) == {}

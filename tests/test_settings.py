@@ -63,8 +63,8 @@ def test_production_settings_from_the_environment():
         (
             False,
             ["medsite.example.org", "www.medsite.example.org"],
-            "django.db.backends.postgresql",
-            "django.core.cache.backends.redis.RedisCache",
+            "medsite.db.postgresql",
+            "medsite.cache.RedisCache",
             "whitenoise.storage.CompressedManifestStaticFilesStorage",
         )
     )

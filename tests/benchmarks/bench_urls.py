@@ -4,9 +4,9 @@
   named by ``BENCH_BARE_FILE``) through the same middleware as every page: the floor the
   framework sets, against which each page is measured.
 - ``/bench-stats/`` tells which worker answered and, per path, how many requests it served
-  with how many SQL queries (``count_queries``). A request with more queries than a cache
-  hit of that page rebuilt the page: the benchmark uses it to count rebuilds during a
-  publication under load.
+  with how many SQL queries, and where the page cache took each answer from
+  (``response.page_cache``: "memory", "cache", "stored", "stale" or "render"): the benchmark
+  counts the rebuilds during a publication under load from it.
 """
 
 import json
@@ -20,6 +20,7 @@ from django.urls import include, path
 
 _body: bytes | None = None
 _queries: dict[str, Counter] = {}
+_sources: dict[str, Counter] = {}
 
 
 def count_queries(get_response):
@@ -33,7 +34,9 @@ def count_queries(get_response):
 
         with connection.execute_wrapper(count):
             response = get_response(request)
-        _queries.setdefault(request.get_full_path(), Counter())[n] += 1
+        path = request.get_full_path()
+        _queries.setdefault(path, Counter())[n] += 1
+        _sources.setdefault(path, Counter())[getattr(response, "page_cache", "-")] += 1
         return response
 
     return middleware
@@ -47,7 +50,11 @@ def bare(request):
 
 
 def stats(request):
-    data = {"pid": os.getpid(), "queries": {p: dict(c) for p, c in _queries.items()}}
+    data = {
+        "pid": os.getpid(),
+        "queries": {p: dict(c) for p, c in _queries.items()},
+        "sources": {p: dict(c) for p, c in _sources.items()},
+    }
     return HttpResponse(json.dumps(data), content_type="application/json")
 
 

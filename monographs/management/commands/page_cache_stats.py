@@ -2,8 +2,10 @@
 
 ``renders``: pages the page cache had to build (misses); ``stale_served``: requests answered
 with the previous copy of a listing while one request rebuilt it (no stampede). The counters
-live in the cache, so they add up every app server sharing Redis; with the local-memory
-cache they are per process and this command (a process of its own) sees none.
+live in the cache, so they add up every app server sharing Redis (each process adds its
+counts at most ``MEDSITE_VERSION_POLL_SECONDS`` after them, on its next page request); with
+the local-memory cache they are per process and this command (a process of its own) sees
+none.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 Run it after a change to the rendering (``rendering.py``, ``page.py``, ``structured_data.py``)
 or to what a publication stores; ``--missing`` only fills revisions published before their
-parts were stored (``make run`` does that, and it costs one query when there are none).
+parts were stored, and stores again the complete pages that are missing or were stored by
+other code (templates, static files, site URL: ``stored_pages.py``). ``make run`` and a
+deployment run it; it costs two queries when there is nothing to do.
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--missing",
             action="store_true",
-            help="Only live revisions that have no stored parts yet.",
+            help=(
+                "Only live revisions that have no stored parts yet, and pages stored by "
+                "other code or not at all."
+            ),
         )
         parser.add_argument(
             "--batch-size",
@@ -51,3 +56,7 @@ class Command(BaseCommand):
             )
         elif options["verbosity"] > 1:
             self.stdout.write("Every published monograph has its stored parts.")
+        if result.pages:
+            self.stdout.write(
+                self.style.SUCCESS(f"Stored the current page of {result.pages} monograph(s).")
+            )
