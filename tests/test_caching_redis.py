@@ -105,3 +105,24 @@ def test_the_backend_reuses_one_redis_client_per_pool(redis_cache_settings):
     assert cache.incr("b") == 3
     cache.delete_many(["a", "b", "lock"])
     assert cache.get_many(["a", "b"]) == {}
+
+
+def test_with_redis_a_monograph_page_miss_is_one_query_and_no_redis_call(
+    client, editor, moderator, redis_cache_settings, monkeypatch, django_assert_num_queries
+):
+    """The stored page comes before Redis and is not copied there: one round trip."""
+    from django.core.cache import cache
+
+    from tests.test_caching import CountingCache
+
+    monograph = publish_new(sample_content("Redisol"), editor=editor, moderator=moderator)
+    caching.reset_process_state()
+    caching._versions.refresh(force=True)  # the versions as after the process's poll
+    counting = CountingCache(cache)
+    monkeypatch.setattr(caching, "_cache", lambda: counting)
+    with django_assert_num_queries(1):
+        response = client.get(monograph.get_absolute_url())
+    assert response.status_code == 200 and response.page_cache == "stored"
+    assert counting.calls == []
+    with django_assert_num_queries(0):  # then this process's copy
+        assert client.get(monograph.get_absolute_url()).page_cache == "memory"
