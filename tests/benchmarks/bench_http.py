@@ -26,6 +26,8 @@ Environment (defaults in brackets):
   BENCH_DATABASE_URL  [postgres://postgres@127.0.0.1:5432/medsite_bench]
   BENCH_REDIS_URL     [$REDIS_URL, else redis://127.0.0.1:6379/0]; only keys under this run's
                       prefix are written and deleted
+  BENCH_CACHE [redis]  "local": the site's default local-memory cache instead of Redis (each
+                      worker its own; the misses are still pages never asked before)
   BENCH_PORT [8765]  BENCH_ROUNDS [3]  BENCH_SECONDS [5]  BENCH_CONNECTIONS [8]
   BENCH_MONOGRAPHS [10000]  BENCH_REVISIONS [20]  BENCH_WORKERS [2]
 """
@@ -56,8 +58,13 @@ GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/medsite_bench"
 )
-REDIS_URL = os.environ.get(
-    "BENCH_REDIS_URL", os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+LOCAL_CACHE = os.environ.get("BENCH_CACHE", "redis") == "local"
+REDIS_URL = (
+    ""
+    if LOCAL_CACHE
+    else os.environ.get(
+        "BENCH_REDIS_URL", os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    )
 )
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -99,6 +106,19 @@ def django_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def django_run(args: list[str], *, timeout: float, **env: str) -> str:
+    """Run ``python <args>`` from the repository with the site's settings; its stdout."""
+    return subprocess.run(
+        [PY, *args],
+        cwd=ROOT,
+        env=django_env(DJANGO_SETTINGS_MODULE="medsite.settings", **env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    ).stdout
+
+
 # --- the database ----------------------------------------------------------------------------
 def _db_name() -> str:
     return DATABASE_URL.rsplit("/", 1)[1].split("?")[0]
@@ -127,15 +147,7 @@ def _state() -> tuple[int, bool]:
         "n = Monograph.objects.count() if 'monographs_monograph' in tables else 0;"
         "print('STATE', json.dumps([n, pending]))"
     )
-    out = subprocess.run(
-        [PY, "-c", code],
-        cwd=ROOT,
-        env=django_env(DJANGO_SETTINGS_MODULE="medsite.settings"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    ).stdout
+    out = django_run(["-c", code], timeout=300)
     n, pending = json.loads(out.split("STATE", 1)[1])
     return n, pending
 
@@ -151,13 +163,7 @@ def prepare_database() -> None:
             # As a deployment would: the new migrations run on the filled database.
             log(f"Reusing {name} ({count} monographs); applying the pending migrations...")
             start = time.perf_counter()
-            subprocess.run(
-                [PY, "manage.py", "migrate", "--noinput"],
-                cwd=ROOT,
-                env=django_env(DJANGO_SETTINGS_MODULE="medsite.settings", REDIS_URL=""),
-                timeout=3600,
-                check=True,
-            )
+            django_run(["manage.py", "migrate", "--noinput"], timeout=3600, REDIS_URL="")
             log(f"  migrated in {time.perf_counter() - start:.0f} s")
         else:
             log(f"Reusing {name}: {count} monographs, migrations up to date.")
@@ -173,13 +179,8 @@ def prepare_database() -> None:
         _admin_psql(f'CREATE DATABASE "{name}"')
     log(f"Filling {name} with {MONOGRAPHS} monographs x {REVISIONS} revisions...")
     start = time.perf_counter()
-    subprocess.run(
-        [PY, str(HERE / "populate_scale.py"), str(MONOGRAPHS), str(REVISIONS)],
-        cwd=ROOT,
-        env=django_env(DJANGO_SETTINGS_MODULE="medsite.settings", DJANGO_DEBUG="1"),
-        timeout=3600,
-        check=True,
-    )
+    args = [str(HERE / "populate_scale.py"), str(MONOGRAPHS), str(REVISIONS)]
+    log(django_run(args, timeout=3600, DJANGO_DEBUG="1").rstrip())
     log(f"  filled in {time.perf_counter() - start:.0f} s")
 
 
@@ -187,15 +188,8 @@ def store_pages() -> None:
     """Store every monograph page as this code and these settings render it, as a deployment
     does (``rebuild_published --missing``: nothing to do when they are current)."""
     start = time.perf_counter()
-    out = subprocess.run(
-        [PY, "manage.py", "rebuild_published", "--missing"],
-        cwd=ROOT,
-        env=django_env(DJANGO_SETTINGS_MODULE="medsite.settings", REDIS_URL=""),
-        capture_output=True,
-        text=True,
-        timeout=3600,
-        check=True,
-    ).stdout.strip()
+    out = django_run(["manage.py", "rebuild_published", "--missing"], timeout=3600, REDIS_URL="")
+    out = out.strip()
     log(f"{out or 'Every stored page is current.'} ({time.perf_counter() - start:.0f} s)")
 
 
@@ -282,6 +276,8 @@ def rss_mb(pid: int) -> float:
 # --- Redis -----------------------------------------------------------------------------------
 def clear_cache() -> int:
     """Delete this run's keys (and only them)."""
+    if LOCAL_CACHE:
+        return 0  # in the workers: their pages under keys never asked again
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)
@@ -407,15 +403,7 @@ def site_facts() -> dict:
         "rows = list(qs.values_list('slug', 'title'));"
         "print('FACTS', json.dumps(rows))"
     )
-    out = subprocess.run(
-        [PY, "-c", code],
-        cwd=ROOT,
-        env=django_env(DJANGO_SETTINGS_MODULE="medsite.settings"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    ).stdout
+    out = django_run(["-c", code], timeout=300)
     rows = json.loads(out.split("FACTS", 1)[1])
     return {"slugs": [r[0] for r in rows], "titles": [r[1] for r in rows]}
 
@@ -509,17 +497,12 @@ def worker_stats() -> dict[int, dict[str, dict[str, int]]]:
 
 
 def shared_counters(*, reset: bool = False) -> dict:
-    """``manage.py page_cache_stats``: renders and stale copies, added up over the workers."""
-    out = subprocess.run(
-        [PY, "manage.py", "page_cache_stats", *(["--reset"] if reset else [])],
-        cwd=ROOT,
-        env=django_env(DJANGO_SETTINGS_MODULE="medsite.settings"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
-    return json.loads(out)
+    """``manage.py page_cache_stats``: renders and stale copies, added up over the workers
+    (with the local-memory cache each worker keeps its own: none here)."""
+    if LOCAL_CACHE:
+        return {"renders": "-", "stale_served": "-"}
+    args = ["manage.py", "page_cache_stats", *(["--reset"] if reset else [])]
+    return json.loads(django_run(args, timeout=120))
 
 
 def publish_under_load(paths: list[str], slug: str) -> list[str]:
@@ -646,13 +629,7 @@ def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk, or `make wrk` as root).")
     prepare_database()
-    subprocess.run(
-        [PY, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=django_env(DJANGO_SETTINGS_MODULE="medsite.settings"),
-        timeout=300,
-        check=True,
-    )
+    django_run(["manage.py", "collectstatic", "--noinput", "-v0"], timeout=300)
     store_pages()
     facts = site_facts()
     log(f"{len(facts['slugs'])} published monographs; gunicorn -w {WORKERS} on {BASE}")
@@ -729,8 +706,9 @@ def run(server: Server, facts: dict, workdir: Path) -> None:
 
 def print_table(results: dict[str, list[dict]], table: list, queries: dict) -> None:
     bare = results["bare view"]
+    cache = "the local-memory cache" if LOCAL_CACHE else "Redis"
     log(
-        f"\n{len(bare)} rounds; wrk -t1 -c{CONNECTIONS}, {SECONDS} s a page a round "
+        f"\n{cache}; {len(bare)} rounds; wrk -t1 -c{CONNECTIONS}, {SECONDS} s a page a round "
         f"(misses: each slug once); ratio = page req/s / bare view req/s in the same round, "
         "median over rounds; latencies in ms, median over rounds.\n"
     )
