@@ -149,43 +149,41 @@ def _public_revision(monograph: Monograph) -> Revision | None:
 def store(monograph: Monograph) -> None:
     """Store the page as it now is (call it inside the transaction that changed it, after
     ``caching.invalidate_monograph``), or drop it when the monograph is not public."""
-    revision = _public_revision(monograph)
-    if revision is None:
-        StoredPage.objects.filter(monograph_id=monograph.pk).delete()
-        return
-    StoredPage.objects.update_or_create(
-        monograph_id=monograph.pk,
-        defaults={
-            "slug": monograph.slug,
-            "generation": monograph.page_generation,
-            "published_at": monograph.last_published_at,
-            "schema": SCHEMA,
-            "html": render(monograph, revision),
-        },
-    )
+    store_many([monograph])
+
+
+_STORED_FIELDS = ["slug", "generation", "published_at", "schema", "html"]
 
 
 def store_many(monographs: Iterable[Monograph]) -> int:
-    """Store the pages of these monographs (their live revisions loaded), in bulk: the
-    rebuild's batches. Returns how many were stored."""
-    pages = []
-    public = []
+    """Store the pages of these monographs (their live revisions loaded) and drop those of
+    the ones that are not public: one upsert and one delete at most. Returns how many
+    were stored."""
+    pages, gone = [], []
     for monograph in monographs:
         revision = _public_revision(monograph)
-        if revision is not None:
-            public.append(monograph.pk)
-            pages.append(
-                StoredPage(
-                    monograph_id=monograph.pk,
-                    slug=monograph.slug,
-                    generation=monograph.page_generation,
-                    published_at=monograph.last_published_at,
-                    schema=SCHEMA,
-                    html=render(monograph, revision),
-                )
+        if revision is None:
+            gone.append(monograph.pk)
+            continue
+        pages.append(
+            StoredPage(
+                monograph_id=monograph.pk,
+                slug=monograph.slug,
+                generation=monograph.page_generation,
+                published_at=monograph.last_published_at,
+                schema=SCHEMA,
+                html=render(monograph, revision),
             )
-    StoredPage.objects.filter(monograph_id__in=public).delete()
-    StoredPage.objects.bulk_create(pages)
+        )
+    if gone:
+        StoredPage.objects.filter(monograph_id__in=gone).delete()
+    if pages:
+        StoredPage.objects.bulk_create(
+            pages,
+            update_conflicts=True,
+            unique_fields=["monograph"],
+            update_fields=_STORED_FIELDS,
+        )
     return len(pages)
 
 
