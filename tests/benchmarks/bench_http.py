@@ -12,10 +12,10 @@ What it does (every process on 127.0.0.1, every wait bounded, every process stop
    no secure-only cookies), the page cache in Redis under a key prefix of its own, and the
    site's URLs plus a bare view (``bench_settings``/``bench_urls``: only in this run) that
    returns the bytes of a monograph page through the same middleware.
-3. wrk (``-t1 -cCONNECTIONS``) on each page for BENCH_SECONDS, in BENCH_ROUNDS alternating
-   rounds (bare view, then every page, then again). A round's ratio is the page's requests
-   per second over the bare view's in that round; the table gives the median ratio and the
-   median p50/p95 latency over the rounds. "monograph misses" walks the slugs, each asked
+3. wrk (``-t1 -cCONNECTIONS``) on each page for BENCH_SECONDS, in BENCH_ROUNDS rounds that
+   alternate the bare view and the pages (bare view, page, bare view, next page...). A
+   page's ratio in a round is its requests per second over the bare view's just before it;
+   the table gives the median ratio and the median p50/p95 latency over the rounds. "monograph misses" walks the slugs, each asked
    once over the whole run (the slugs are split between the rounds; the cache is emptied
    first).
 4. The SQL queries of one miss of each page (in-process, ``CaptureQueriesContext``), a
@@ -669,11 +669,12 @@ def run(server: Server, facts: dict, workdir: Path) -> None:
     results: dict[str, list[dict]] = {label: [] for label, _ in [("bare view", ""), *table]}
     for round_number in range(ROUNDS):
         log(f"Round {round_number + 1} of {ROUNDS}")
-        figures = wrk("/bench-bare/", seconds=SECONDS)
-        results["bare view"].append(figures)
-        p95 = figures["p95_us"] / 1000
-        log(f"  {'bare view':<34} {figures['rps']:8.1f} req/s  p95 {p95:7.1f} ms")
         for label, path in table:
+            # The bare view right before each page: the ratio compares two runs a few
+            # seconds apart, not the page with a bare view measured a minute earlier on a
+            # machine whose speed drifts.
+            bare = wrk("/bench-bare/", seconds=SECONDS)
+            results["bare view"].append(bare)
             if path == "MISSES":
                 figures = walk([f"/medicines/{s}/" for s in chunks[round_number]], workdir)
             else:
@@ -681,10 +682,12 @@ def run(server: Server, facts: dict, workdir: Path) -> None:
                 if figures["requests"] < 2 * CONNECTIONS:
                     # A slow page: too few answers in SECONDS for a rate; measure it longer.
                     figures = wrk(path, seconds=SECONDS * 6)
+            figures["ratio"] = figures["rps"] / bare["rps"]
             results[label].append(figures)
             log(
                 f"  {label:<34} {figures['rps']:8.1f} req/s  p95 {figures['p95_us'] / 1000:7.1f} ms"
-                f"  errors {figures['errors']}"
+                f"  errors {figures['errors']}  (bare view just before: {bare['rps']:.1f} req/s,"
+                f" ratio {figures['ratio']:.3f})"
             )
 
     log("\nSQL queries of one cache miss of each page (in-process)...")
@@ -705,19 +708,18 @@ def run(server: Server, facts: dict, workdir: Path) -> None:
 
 
 def print_table(results: dict[str, list[dict]], table: list, queries: dict) -> None:
-    bare = results["bare view"]
     cache = "the local-memory cache" if LOCAL_CACHE else "Redis"
     log(
-        f"\n{cache}; {len(bare)} rounds; wrk -t1 -c{CONNECTIONS}, {SECONDS} s a page a round "
-        f"(misses: each slug once); ratio = page req/s / bare view req/s in the same round, "
-        "median over rounds; latencies in ms, median over rounds.\n"
+        f"\n{cache}; {ROUNDS} rounds; wrk -t1 -c{CONNECTIONS}, {SECONDS} s a page a round "
+        f"(misses: each slug once); ratio = page req/s / req/s of the bare view measured just "
+        "before it, median over rounds; latencies in ms, median over rounds.\n"
     )
     header = f"{'page':<36}{'req/s':>8}{'ratio':>8}{'p50':>8}{'p95':>8}{'errors':>8}{'queries':>9}"
     log(header)
     log("-" * len(header))
     for label in ["bare view", *(label for label, _ in table)]:
         runs = results[label]
-        ratio = statistics.median(r["rps"] / b["rps"] for r, b in zip(runs, bare, strict=True))
+        ratio = statistics.median(r.get("ratio", 1.0) for r in runs)
         rps = statistics.median(r["rps"] for r in runs)
         p50 = statistics.median(r["p50_us"] for r in runs) / 1000
         p95 = statistics.median(r["p95_us"] for r in runs) / 1000
