@@ -480,7 +480,7 @@ def _stale_copy(stale_key: str) -> dict[str, Any] | None:
 
 
 # A page stored when it changed (``stored_pages.lookup``): (slug, page generation) to the
-# page's HTML and its last change (a datetime), or None when there is no current one.
+# page's HTML and its last change (``last_modified``, seconds), or None when there is none.
 StoredLookup = Callable[[str, int], Any]
 
 
@@ -493,9 +493,8 @@ def _stored_entry(stored: StoredLookup, slug: str, generation: int) -> dict[str,
     found = stored(slug, _versions.pages.get(slug, 0))
     if found is None:
         return None
-    changed = found.published_at.timestamp() if found.published_at else 0
     content = found.html.encode()
-    return _make_entry(content, "text/html; charset=utf-8", generation, changed)
+    return _make_entry(content, "text/html; charset=utf-8", generation, found.last_modified)
 
 
 def public_page(

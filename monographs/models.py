@@ -433,8 +433,9 @@ class StoredPage(models.Model):
     # The monograph's (never changes): the page is found by its address alone.
     slug = models.SlugField(max_length=200, unique=True)
     generation = models.BigIntegerField()
-    # The monograph's last publication: the page's Last-Modified.
-    published_at = models.DateTimeField(null=True)
+    # The monograph's last publication, in whole seconds since 1970: the page's
+    # Last-Modified (an integer: no time zone conversion on the hot path).
+    last_modified = models.BigIntegerField(default=0)
     schema = models.CharField(max_length=16)
     html = models.TextField()
 

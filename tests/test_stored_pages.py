@@ -146,3 +146,21 @@ def test_rebuild_published_stores_the_rebuilt_pages(monograph):
     StoredPage.objects.all().delete()
     call_command("rebuild_published", stdout=io.StringIO())
     assert stored_html(monograph) == rendered_from_parts(monograph)
+
+
+def test_the_stored_page_has_the_rendered_pages_validators(client, monograph):
+    """Same bytes, same ETag and Last-Modified, whichever way the miss was answered."""
+
+    def fresh_get():
+        cache.clear()
+        caching.reset_process_state()
+        caching._versions.refresh(force=True)
+        return client.get(monograph.get_absolute_url())
+
+    stored = fresh_get()
+    StoredPage.objects.filter(monograph=monograph).update(schema="0ld")
+    rendered = fresh_get()
+    assert (stored.page_cache, rendered.page_cache) == ("stored", "render")
+    assert stored.content == rendered.content
+    for header in ("ETag", "Last-Modified", "Cache-Control", "Content-Type"):
+        assert stored[header] == rendered[header], header

@@ -15,9 +15,9 @@ What it does (every process on 127.0.0.1, every wait bounded, every process stop
 3. wrk (``-t1 -cCONNECTIONS``) on each page for BENCH_SECONDS, in BENCH_ROUNDS rounds that
    alternate the bare view and the pages (bare view, page, bare view, next page...). A
    page's ratio in a round is its requests per second over the bare view's just before it;
-   the table gives the median ratio and the median p50/p95 latency over the rounds. "monograph misses" walks the slugs, each asked
-   once over the whole run (the slugs are split between the rounds; the cache is emptied
-   first).
+   the table gives the median ratio and the median p50/p95 latency over the rounds.
+   "monograph misses" walks the slugs, each asked once over the whole run (the slugs are
+   split between the rounds; the cache is emptied first).
 4. The SQL queries of one miss of each page (in-process, ``CaptureQueriesContext``), a
    publication under load (how many times the home page was rebuilt), and each gunicorn
    worker's resident memory at the end (``VmRSS`` from /proc).

@@ -1,12 +1,13 @@
 -- wrk script for `make bench-http`: prints one JSON line of figures at the end
 -- (wrk's own summary has no 95th percentile).
 --
--- With a file of paths after `--` (one per line), each request asks for the next path, each
--- path once: the cache-miss walk. The thread stops once every path has answered and says
--- so on stdout (wrk itself sleeps until -d; the benchmark then sends it SIGINT, on which it
--- prints its summary at once); the duration printed is from the first request to that
--- answer, on the thread's own clock. The few requests sent after the last
--- path (one per connection at most) go to `/bench-bare/`.
+-- With a file of paths after `--` (one per line), each request asks for the next path,
+-- each path once: the cache-miss walk (every path must answer with an HTML page). The
+-- thread stops once every path has answered and says so on stdout (wrk itself sleeps until
+-- -d; the benchmark then sends it SIGINT, on which it prints its summary at once); the
+-- duration printed is from the first request to that answer, on the thread's own clock.
+-- The few requests sent after the last path (one per connection at most) go to
+-- `/robots.txt`, which is not counted.
 local ffi = require("ffi")
 ffi.cdef [[
   typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
@@ -36,10 +37,14 @@ init = function(args)
   request = function()
     if sent == 0 then first_us = now_us() end
     sent = sent + 1
-    if sent > #paths then return wrk.format("GET", "/bench-bare/") end
+    if sent > #paths then return wrk.format("GET", "/robots.txt") end
     return wrk.format("GET", paths[sent])
   end
   response = function(status, headers, body)
+    -- Only the list's pages count (HTML); the robots.txt sent once the list is used up
+    -- (text/plain) do not, whichever order the connections answer in.
+    local kind = headers["Content-Type"] or headers["content-type"] or ""
+    if not string.find(kind, "text/html", 1, true) then return end
     answered = answered + 1
     if answered == #paths then
       last_us = now_us()
