@@ -361,7 +361,7 @@ def walk(paths: list[str], workdir: Path) -> dict:
     paths_file = workdir / "miss-paths.txt"
     paths_file.write_text("\n".join(paths) + "\n")
     figures = wrk("/bench-bare/", seconds=600, paths_file=paths_file)
-    if figures["requests"] != len(paths):
+    if figures["requests"] < 0.99 * len(paths) or figures["errors"]:
         sys.exit(f"the miss walk answered {figures['requests']} of {len(paths)} paths")
     return figures
 

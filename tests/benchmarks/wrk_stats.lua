@@ -2,12 +2,14 @@
 -- (wrk's own summary has no 95th percentile).
 --
 -- With a file of paths after `--` (one per line), each request asks for the next path,
--- each path once: the cache-miss walk (every path must answer with an HTML page). The
--- thread stops once every path has answered and says so on stdout (wrk itself sleeps until
--- -d; the benchmark then sends it SIGINT, on which it prints its summary at once); the
--- duration printed is from the first request to that answer, on the thread's own clock.
--- The few requests sent after the last path (one per connection at most) go to
--- `/robots.txt`, which is not counted.
+-- each path once: the cache-miss walk (the paths answer with HTML pages). Once the list is
+-- used up, requests go to `/robots.txt` (text/plain, not counted) until 64 of them have
+-- answered: by then no page of the list is in flight. The thread then stops and says so on
+-- stdout (wrk itself sleeps until -d; the benchmark sends it SIGINT, on which it prints its
+-- summary at once). Printed: the pages answered, and the time from the first request to
+-- the last page's answer on the thread's own clock. (wrk drops the odd request it has
+-- generated when gunicorn closes a connection, so a walk may answer a path or two fewer
+-- than the list holds.)
 local ffi = require("ffi")
 ffi.cdef [[
   typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
@@ -26,7 +28,7 @@ end
 
 -- In each thread's own Lua state:
 paths = nil
-sent, answered, first_us, last_us = 0, 0, 0, 0
+sent, answered, after, first_us, last_us = 0, 0, 0, 0, 0
 
 init = function(args)
   if not args[1] then return end -- a plain run: wrk's own static request, no callbacks
@@ -41,16 +43,19 @@ init = function(args)
     return wrk.format("GET", paths[sent])
   end
   response = function(status, headers, body)
-    -- Only the list's pages count (HTML); the robots.txt sent once the list is used up
-    -- (text/plain) do not, whichever order the connections answer in.
     local kind = headers["Content-Type"] or headers["content-type"] or ""
-    if not string.find(kind, "text/html", 1, true) then return end
-    answered = answered + 1
-    if answered == #paths then
+    if string.find(kind, "text/html", 1, true) then -- one of the list's pages
+      answered = answered + 1
       last_us = now_us()
-      wrk.thread:stop()
-      io.write("WRK_WALK_DONE\n") -- the benchmark then interrupts wrk's sleep (SIGINT)
-      io.flush()
+    elseif sent > #paths then
+      -- A robots.txt sent after the list: once many have answered, each connection has
+      -- finished its last page of the list (one request at a time per connection).
+      after = after + 1
+      if after == 64 then
+        wrk.thread:stop()
+        io.write("WRK_WALK_DONE\n") -- the benchmark then interrupts wrk's sleep (SIGINT)
+        io.flush()
+      end
     end
   end
 end
