@@ -450,8 +450,8 @@ def _make_entry(
 
 def _respond(request: HttpRequest, entry: dict[str, Any], source: str) -> HttpResponse:
     """The page from its entry; ``response.page_cache`` tells where it came from ("memory",
-    "cache", "stale": a previous copy during a rebuild, "render"), for the benchmark's
-    counts (never sent to the client)."""
+    "cache", "stored": the monograph page stored when it changed, "stale": a previous copy
+    during a rebuild, "render"), for the benchmark's counts (never sent to the client)."""
     response = HttpResponse(entry["content"], content_type=entry["content_type"])
     response.headers["ETag"] = entry["etag"]
     if entry["last_modified_header"]:
