@@ -246,14 +246,6 @@ def site_generation() -> int:
     return _versions.site
 
 
-def page_generation(slug: str) -> int:
-    """The monograph's ``page_generation`` as this process last polled it (no query; at most
-    ``MEDSITE_VERSION_POLL_SECONDS`` old). The stored page of that generation is the current
-    page (``stored_pages.lookup``)."""
-    _versions.refresh()
-    return _versions.pages.get(slug, 0)
-
-
 def invalidate_monograph(monograph: Any) -> None:
     """Record, in the current transaction, that this monograph's public pages and the
     site-wide lists changed. Call it inside the transaction that makes the change: if that
@@ -332,8 +324,7 @@ def _memory_limit() -> int:
     configured = getattr(settings, "MEDSITE_PAGE_MEMORY_BYTES", None)
     if configured is not None:
         return int(configured)
-    backend = settings.CACHES["default"]["BACKEND"]
-    return 0 if backend.endswith("LocMemCache") else 24 * 1024 * 1024
+    return 0 if _local_cache() else 24 * 1024 * 1024
 
 
 def reset_process_state(*, loaded: bool = False) -> None:
@@ -489,12 +480,21 @@ def _local_cache() -> bool:
     return settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
 
 
-def _stored_entry(stored: StoredLookup, slug: str, generation: int) -> dict[str, Any] | None:
+def _stored_entry(
+    stored: StoredLookup, slug: str, generation: int, page_key: str, local: bool
+) -> dict[str, Any] | None:
+    """The entry of the page stored for the monograph's page generation as this process
+    knows it, kept in process (and, with the local-memory cache, in it), or None."""
     found = stored(slug, _versions.pages.get(slug, 0))
     if found is None:
         return None
     content = found.html.encode()
-    return _make_entry(content, "text/html; charset=utf-8", generation, found.last_modified)
+    entry = _make_entry(content, "text/html; charset=utf-8", generation, found.last_modified)
+    _memory.put(page_key, entry)
+    if local:
+        with contextlib.suppress(CacheUnavailable):
+            _cache_call(lambda cache: cache.set(page_key, entry, _page_cache_seconds()))
+    return entry
 
 
 def public_page(
@@ -544,14 +544,13 @@ def public_page(
             entry = _memory.get(page_key)
             if entry is not None:
                 return _respond(request, entry, "memory")
+            # The stored page comes before a shared cache (Redis): as current and as cheap to
+            # read (one round trip either way), and not copied there (two more round trips
+            # on a miss, for no gain). The local-memory cache, in this process, comes first.
             local = _local_cache()
             if stored is not None and not local:
-                # Before the shared cache: the stored page is as current and as cheap to
-                # read (one round trip either way), and a page read from it is not copied
-                # to the shared cache (two more round trips on a miss, for no gain).
-                entry = _stored_entry(stored, slug, generation)
+                entry = _stored_entry(stored, slug, generation, page_key, local)
                 if entry is not None:
-                    _memory.put(page_key, entry)
                     return _respond(request, entry, "stored")
             try:
                 entry = _cache_call(lambda cache: cache.get(page_key))
@@ -561,11 +560,8 @@ def public_page(
                 _memory.put(page_key, entry)
                 return _respond(request, entry, "cache")
             if stored is not None and local:
-                entry = _stored_entry(stored, slug, generation)
+                entry = _stored_entry(stored, slug, generation, page_key, local)
                 if entry is not None:
-                    _memory.put(page_key, entry)
-                    with contextlib.suppress(CacheUnavailable):
-                        _cache_call(lambda cache: cache.set(page_key, entry, _page_cache_seconds()))
                     return _respond(request, entry, "stored")
 
             stale_key = ""

@@ -8,9 +8,10 @@ indexed query (``lookup``) and no template rendering.
 
 A stored page is used only while it is provably current:
 
-- its ``generation`` equals the monograph's ``page_generation``, which every change to the
-  page raises in the same transaction (``caching.invalidate_monograph``): a change that
-  did not store the page again simply makes the row unused;
+- its ``generation`` equals the monograph's ``page_generation`` as the serving process
+  knows it (polled, ``caching.py``), which every change to the page raises in the same
+  transaction (``caching.invalidate_monograph``): a change that did not store the page
+  again simply makes the row unused;
 - its ``schema`` equals ``SCHEMA``: a digest of the page code and templates
   (``caching.PAGE_SCHEMA``) and of the settings the page shows (site URL and name, static
   files storage and URL), so a deploy that changes any of them never serves an old page.
@@ -30,7 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
 
 from . import caching
@@ -53,7 +54,6 @@ PAGE_FIELDS = (
     "last_reviewed_by_name",
     "last_reviewed_by_role",
     "next_review_due",
-    "page_generation",
     *(f"live_revision__{name}" for name in Revision.PART_FIELDS),
 )
 
@@ -89,7 +89,7 @@ _LOOKUP_SQL = _lookup_sql()
 
 def lookup(slug: str, generation: int) -> Stored | None:
     """The stored page of a public monograph, if it is the page of ``generation`` (the
-    monograph's ``page_generation`` as this process knows it: ``caching.page_generation``)
+    monograph's ``page_generation`` as the serving process knows it)
     and was stored by this code: one query on a unique index."""
     # PostgreSQL: prepared once per connection (medsite/db/postgresql); else a plain cursor.
     with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
@@ -182,7 +182,7 @@ def _seconds(moment: datetime | None) -> int:
     return int(moment.timestamp()) if moment is not None else 0
 
 
-def missing() -> Any:
+def missing() -> QuerySet:
     """Public monographs without a current stored page (a queryset of their ids)."""
     current = StoredPage.objects.filter(
         schema=SCHEMA, generation=F("monograph__page_generation")

@@ -629,7 +629,7 @@ def _publish(
             "published_by",
             "is_editorial",
             "disclaimer_version",
-            *PART_FIELDS,
+            *Revision.PART_FIELDS,
         ]
     )
     monograph.save()
@@ -638,8 +638,6 @@ def _publish(
 
 
 # --- the publication's stored parts ------------------------------------------------------
-
-PART_FIELDS = Revision.PART_FIELDS
 
 
 def public_reviewer(user: Any) -> tuple[str, str]:
@@ -665,7 +663,7 @@ def public_reviewer(user: Any) -> tuple[str, str]:
 def _build_parts(
     monograph: Monograph, revision: Revision, content: MonographContent, disclaimer_text: str
 ) -> None:
-    """Set the revision's stored parts (``PART_FIELDS``); the caller saves."""
+    """Set the revision's stored parts (``Revision.PART_FIELDS``); the caller saves."""
     parts = page.build_parts(content, disclaimer_text)
     revision.rendered_html = parts.body_html
     revision.disclaimer_html = parts.disclaimer_html
@@ -743,7 +741,7 @@ def rebuild_published(
                 monograph.last_reviewed_by_name, monograph.last_reviewed_by_role = name, role
                 _build_parts(monograph, revision, revision.data, text)
                 revisions.append(revision)
-            Revision.objects.bulk_update(revisions, PART_FIELDS)
+            Revision.objects.bulk_update(revisions, Revision.PART_FIELDS)
             Monograph.objects.bulk_update(batch, ["last_reviewed_by_name", "last_reviewed_by_role"])
             write_public_names(batch)
             stored_pages.store_many(batch)
